@@ -1,0 +1,95 @@
+//! Metrics: sorted arrays in, values out.
+//!
+//! Everything here works on plain slices: it knows nothing of files, YAML or gates.
+//! A model's rows are sorted once ([`Ranked::new`]); one streaming pass over that order
+//! then yields every metric for every group (slice) at once ([`evaluate`]). The same pass,
+//! with per-row replicate weights, serves the bootstrap in `stats`.
+
+mod id;
+
+pub use id::{Direction, MetricId, NAMES, ParseMetricError, TopK};
+
+/// Why a metric has no value on some rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undefined {
+    /// No positive rows (or zero positive weight).
+    NoPositives,
+    /// No negative rows (or zero negative weight).
+    NoNegatives,
+    /// No rows, or zero total weight.
+    Empty,
+}
+
+impl Undefined {
+    /// A short reason a reviewer understands.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Undefined::NoPositives => "undefined: no positive rows",
+            Undefined::NoNegatives => "undefined: no negative rows",
+            Undefined::Empty => "undefined: no rows",
+        }
+    }
+}
+
+/// A metric's value, or why it has none.
+pub type Value = Result<f64, Undefined>;
+
+/// One model's rows sorted by descending score, ties in ascending row order.
+///
+/// This is the only sort of a model's rows; every ranking metric, DeLong and the
+/// bootstrap read this order. The label, weight and original row index are gathered
+/// into the sorted order once so that later passes stream through memory.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    /// Scores, descending.
+    pub scores: Vec<f64>,
+    /// Label of each sorted position (`true` = positive class).
+    pub positive: Vec<bool>,
+    /// Sample weight of each sorted position, when the data are weighted.
+    pub weight: Option<Vec<f64>>,
+    /// Original row index of each sorted position.
+    pub row: Vec<u32>,
+}
+
+/// Which group (slice) each sorted position belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Groups<'a> {
+    /// Group code per *sorted* position (see [`Ranked::gather`]); `None` = one group, all rows.
+    pub codes: Option<&'a [u32]>,
+    /// Number of groups; every code is `< count`.
+    pub count: usize,
+}
+
+impl Groups<'static> {
+    /// A single group holding every row.
+    pub const ALL: Groups<'static> = Groups { codes: None, count: 1 };
+}
+
+/// What to compute: the metrics, in output order, and the decision threshold.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Metrics to compute, in the order of [`Table`] columns.
+    pub metrics: Vec<MetricId>,
+    /// Thresholded metrics predict positive iff `score >= threshold`.
+    pub threshold: f64,
+}
+
+/// Metric values per group: `values[group * plan.metrics.len() + metric]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Number of metrics per group (the plan's length).
+    pub width: usize,
+    /// Values, group-major.
+    pub values: Vec<Value>,
+    /// Unweighted row count per group.
+    pub rows: Vec<u64>,
+    /// Unweighted positive count per group.
+    pub positives: Vec<u64>,
+}
+
+impl Table {
+    /// The values of one group, in plan order.
+    pub fn group(&self, g: usize) -> &[Value] {
+        &self.values[g * self.width..(g + 1) * self.width]
+    }
+}

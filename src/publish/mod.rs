@@ -1,0 +1,1 @@
+//! Publishing the report where reviewers are: GitHub and GitLab.

@@ -1,0 +1,1 @@
+//! Statistics on paired models: intervals, tests and multiple-comparison corrections.
