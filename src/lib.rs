@@ -4,9 +4,16 @@
 //! [`config`] (YAML → validated spec) → [`data`] (files → paired, validated columns) →
 //! [`metrics`] (sorted arrays → values) → [`stats`] (intervals, tests, corrections) →
 //! [`gate`] (spec + values → outcomes) → [`report`] (outcomes → Markdown, JSON, JUnit) →
-//! [`publish`] (GitHub, GitLab). Lower stages never reach up.
+//! [`publish`] (GitHub, GitLab). Lower stages never reach up. [`app`] wires the stages
+//! into the commands of [`cli`].
 #![warn(missing_docs)]
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod data;
+pub mod gate;
 pub mod metrics;
 pub mod publish;
+pub mod report;
 pub mod stats;

@@ -98,9 +98,18 @@ pub const NAMES: &[(&str, &str)] = &[
     ("recall_at_precision", "recall_at_precision(p), 0 < p <= 1"),
     ("precision_at_recall", "precision_at_recall(r), 0 < r <= 1"),
     ("recall_at_fpr", "recall_at_fpr(f), 0 <= f < 1"),
-    ("precision_at_k", "precision_at_k(k), k a fraction in (0, 1) or a count >= 1"),
-    ("recall_at_k", "recall_at_k(k), k a fraction in (0, 1) or a count >= 1"),
-    ("lift_at_k", "lift_at_k(k), k a fraction in (0, 1) or a count >= 1"),
+    (
+        "precision_at_k",
+        "precision_at_k(k), k a fraction in (0, 1) or a count >= 1",
+    ),
+    (
+        "recall_at_k",
+        "recall_at_k(k), k a fraction in (0, 1) or a count >= 1",
+    ),
+    (
+        "lift_at_k",
+        "lift_at_k(k), k a fraction in (0, 1) or a count >= 1",
+    ),
     ("expected_cost", "expected_cost(fp, fn), costs >= 0"),
     ("rows", "rows"),
     ("positives", "positives"),
@@ -173,7 +182,10 @@ impl MetricId {
 
     /// True for metrics that read scores as probabilities and so need them in `[0, 1]`.
     pub fn needs_probabilities(&self) -> bool {
-        matches!(self, MetricId::LogLoss | MetricId::Brier | MetricId::Ece { .. })
+        matches!(
+            self,
+            MetricId::LogLoss | MetricId::Brier | MetricId::Ece { .. }
+        )
     }
 
     /// True for metrics that depend on the decision threshold.
@@ -264,7 +276,13 @@ impl FromStr for MetricId {
                 for part in inner.split(',') {
                     match part.trim().parse::<f64>() {
                         Ok(v) if v.is_finite() => out.push(v),
-                        _ => return Err(bad(raw, &format!("`{}` is not a number", part.trim()), usage)),
+                        _ => {
+                            return Err(bad(
+                                raw,
+                                &format!("`{}` is not a number", part.trim()),
+                                usage,
+                            ));
+                        }
                     }
                 }
                 out
@@ -274,7 +292,11 @@ impl FromStr for MetricId {
             if nums.len() == n {
                 Ok(())
             } else {
-                Err(bad(raw, &format!("takes {n} argument(s), got {}", nums.len()), usage))
+                Err(bad(
+                    raw,
+                    &format!("takes {n} argument(s), got {}", nums.len()),
+                    usage,
+                ))
             }
         };
         let unit = |lo_open: bool, v: f64, hi_open: bool| -> Result<f64, ParseMetricError> {
@@ -344,7 +366,10 @@ impl FromStr for MetricId {
                 if nums[0] < 0.0 || nums[1] < 0.0 {
                     return Err(bad(raw, "costs must be >= 0", usage));
                 }
-                ExpectedCost { fp: nums[0], fn_: nums[1] }
+                ExpectedCost {
+                    fp: nums[0],
+                    fn_: nums[1],
+                }
             }
             simple => {
                 if args.is_some() {
@@ -435,7 +460,10 @@ mod tests {
         }
         assert_eq!("ece".parse::<MetricId>().unwrap().to_string(), "ece(10)");
         assert_eq!(
-            " recall_at_precision( 0.90 ) ".parse::<MetricId>().unwrap().to_string(),
+            " recall_at_precision( 0.90 ) "
+                .parse::<MetricId>()
+                .unwrap()
+                .to_string(),
             "recall_at_precision(0.9)"
         );
     }
@@ -444,9 +472,18 @@ mod tests {
     fn rejects_unknown_and_bad_args_with_help() {
         let e = "roc_acu".parse::<MetricId>().unwrap_err().to_string();
         assert!(e.contains("did you mean `roc_auc`"), "{e}");
-        let e = "recall_at_precision(1.5)".parse::<MetricId>().unwrap_err().to_string();
-        assert!(e.contains("out of range") && e.contains("0 < p <= 1"), "{e}");
-        let e = "recall_at_precision".parse::<MetricId>().unwrap_err().to_string();
+        let e = "recall_at_precision(1.5)"
+            .parse::<MetricId>()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("out of range") && e.contains("0 < p <= 1"),
+            "{e}"
+        );
+        let e = "recall_at_precision"
+            .parse::<MetricId>()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("takes 1 argument"), "{e}");
         let e = "roc_auc(3)".parse::<MetricId>().unwrap_err().to_string();
         assert!(e.contains("takes no arguments"), "{e}");
@@ -456,12 +493,27 @@ mod tests {
 
     #[test]
     fn default_set_is_contract_default() {
-        let names: Vec<String> = MetricId::default_set().iter().map(|m| m.to_string()).collect();
+        let names: Vec<String> = MetricId::default_set()
+            .iter()
+            .map(|m| m.to_string())
+            .collect();
         assert_eq!(
             names,
             [
-                "rows", "positives", "prevalence", "roc_auc", "pr_auc", "log_loss", "brier",
-                "ece(10)", "precision", "recall", "f1", "accuracy", "balanced_accuracy", "mcc"
+                "rows",
+                "positives",
+                "prevalence",
+                "roc_auc",
+                "pr_auc",
+                "log_loss",
+                "brier",
+                "ece(10)",
+                "precision",
+                "recall",
+                "f1",
+                "accuracy",
+                "balanced_accuracy",
+                "mcc"
             ]
         );
     }

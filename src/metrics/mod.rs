@@ -5,9 +5,16 @@
 //! then yields every metric for every group (slice) at once ([`evaluate`]). The same pass,
 //! with per-row replicate weights, serves the bootstrap in `stats`.
 
+mod calibration;
+mod confusion;
 mod id;
+mod ranked;
+mod stream;
 
+pub use calibration::{brier_row, ece_bin, log_loss_row};
+pub use confusion::Confusion;
 pub use id::{Direction, MetricId, NAMES, ParseMetricError, TopK};
+pub use stream::evaluate;
 
 /// Why a metric has no value on some rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +69,10 @@ pub struct Groups<'a> {
 
 impl Groups<'static> {
     /// A single group holding every row.
-    pub const ALL: Groups<'static> = Groups { codes: None, count: 1 };
+    pub const ALL: Groups<'static> = Groups {
+        codes: None,
+        count: 1,
+    };
 }
 
 /// What to compute: the metrics, in output order, and the decision threshold.

@@ -1,1 +1,142 @@
 //! Statistics on paired models: intervals, tests and multiple-comparison corrections.
+//!
+//! Everything here works on [`Ranked`](crate::metrics::Ranked) rows, plain numbers and
+//! per-row group codes; it knows nothing of the config file or of gates.
+//!
+//! - [`delong`]: AUC variance, covariance, paired z test and Wald intervals (as R pROC).
+//! - [`mcnemar`]: exact McNemar test on discordant pairs (as statsmodels).
+//! - [`bootstrap`]: paired, label-stratified, seeded bootstrap of any metric.
+//! - [`correction`]: Holm and Benjamini–Hochberg adjusted p-values.
+//! - [`decision`]: pass/fail of a bound under `point`/`significant`/`confident` evidence.
+//!
+//! Group codes are always given **per original row** ([`RowGroups`]); each entry point
+//! gathers them into a model's sorted order itself, because candidate and baseline sort
+//! their rows differently.
+
+pub mod bootstrap;
+pub mod correction;
+pub mod decision;
+pub mod delong;
+pub mod mcnemar;
+
+use crate::metrics::Ranked;
+
+/// A two-sided confidence interval `[lo, hi]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    /// Lower end.
+    pub lo: f64,
+    /// Upper end.
+    pub hi: f64,
+}
+
+/// Why a statistic has no value on some rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undefined {
+    /// No positive rows (or zero positive weight).
+    NoPositives,
+    /// No negative rows (or zero negative weight).
+    NoNegatives,
+    /// A single positive row (or positive weight ≤ 1 with frequency weights): no variance.
+    SinglePositive,
+    /// A single negative row (or negative weight ≤ 1 with frequency weights): no variance.
+    SingleNegative,
+    /// Every bootstrap replicate was undefined.
+    NoReplicates,
+}
+
+impl Undefined {
+    /// A short reason a reviewer understands.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Undefined::NoPositives => "undefined: no positive rows",
+            Undefined::NoNegatives => "undefined: no negative rows",
+            Undefined::SinglePositive => "undefined: a single positive row leaves no variance",
+            Undefined::SingleNegative => "undefined: a single negative row leaves no variance",
+            Undefined::NoReplicates => "undefined: no bootstrap replicate had a value",
+        }
+    }
+}
+
+impl std::fmt::Display for Undefined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.reason())
+    }
+}
+
+/// Group (slice) membership of each row, in **original row order**.
+///
+/// Unlike [`metrics::Groups`](crate::metrics::Groups), whose codes follow one model's sorted
+/// order, these codes are indexed by row; the stats functions gather them per model.
+#[derive(Debug, Clone, Copy)]
+pub struct RowGroups<'a> {
+    /// Group code per original row; `None` = one group holding every row.
+    pub codes: Option<&'a [u32]>,
+    /// Number of groups; every code is `< count`.
+    pub count: usize,
+}
+
+impl RowGroups<'static> {
+    /// A single group holding every row.
+    pub const ALL: RowGroups<'static> = RowGroups {
+        codes: None,
+        count: 1,
+    };
+}
+
+impl RowGroups<'_> {
+    /// The codes in `ranked`'s sorted order (`None` for a single group).
+    ///
+    /// # Panics
+    /// If the codes do not cover every row of `ranked` (a caller bug, not user input).
+    pub fn sorted_for(&self, ranked: &Ranked) -> Option<Vec<u32>> {
+        self.codes
+            .map(|codes| ranked.row.iter().map(|&r| codes[r as usize]).collect())
+    }
+
+    /// The group of original row `row`.
+    #[inline]
+    fn of(&self, row: usize) -> usize {
+        self.codes.map_or(0, |c| c[row] as usize)
+    }
+}
+
+/// Standard normal CDF Φ(x).
+pub fn normal_cdf(x: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Standard normal quantile Φ⁻¹(p); NaN outside `[0, 1]`, ±∞ at the ends.
+pub fn normal_quantile(p: f64) -> f64 {
+    if !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
+}
+
+/// The two-sided critical value `z_{1−α/2}` of a `confidence` level (`α = 1 − confidence`);
+/// NaN unless `0 < confidence < 1`.
+pub fn z_critical(confidence: f64) -> f64 {
+    if confidence > 0.0 && confidence < 1.0 {
+        normal_quantile(1.0 - (1.0 - confidence) / 2.0)
+    } else {
+        f64::NAN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_functions_match_r() {
+        // R / SciPy: qnorm(0.975), pnorm(-1.96), pnorm(-8), qnorm(0.2); relative error.
+        let rel = |a: f64, b: f64| ((a - b) / b).abs();
+        assert!(rel(z_critical(0.95), 1.959963984540054) < 1e-14);
+        assert!(rel(normal_cdf(-1.96), 0.024997895148220435) < 1e-14);
+        assert!(rel(normal_cdf(-8.0), 6.22096057427174e-16) < 1e-12);
+        assert!(rel(normal_quantile(0.2), -0.8416212335729142) < 1e-14);
+        assert!(z_critical(1.0).is_nan() && z_critical(0.0).is_nan());
+        assert!(normal_quantile(1.5).is_nan());
+    }
+}

@@ -1,0 +1,276 @@
+//! `modelgate check`: load, measure, judge, report, publish, exit.
+
+use std::io::{IsTerminal, Write};
+
+use sha2::{Digest, Sha256};
+
+use super::measure::{self, Measurements};
+use super::{Error, write_file};
+use crate::cli::{CheckArgs, PublishMode};
+use crate::config::{self, Overrides, Spec};
+use crate::gate::{self, Outcome, Settings, Status, Verdict};
+use crate::publish;
+use crate::report::{self, Run, slice_label};
+
+/// Runs `check`; returns the exit code (0 pass, 1 blocked; errors are exit 2 / 3).
+pub fn check(args: &CheckArgs) -> Result<i32, Error> {
+    let overrides = Overrides {
+        candidate: args.candidate.clone(),
+        baseline: args.baseline.clone(),
+        seed: args.seed,
+    };
+    let (raw, text) = config::read(&args.config)?;
+    let spec = config::validate(raw, &args.config, &overrides)?;
+    if let Some(id) = &args.explain
+        && !spec.gates.iter().any(|g| &g.id == id)
+    {
+        let ids: Vec<&str> = spec.gates.iter().map(|g| g.id.as_str()).collect();
+        return Err(Error::Usage(format!(
+            "--explain: no gate has the id `{id}`; the gates are {}",
+            ids.join(", ")
+        )));
+    }
+    let data = crate::data::load(&measure::request(&spec))?;
+    measure::check_probabilities(&spec, &data)?;
+    let Measurements {
+        measured,
+        metrics,
+        notes,
+    } = measure::measure(&spec, &data);
+
+    let settings = Settings {
+        min_slice: spec.min_slice,
+        confidence: spec.confidence,
+    };
+    let outcomes: Vec<Outcome> = spec
+        .gates
+        .iter()
+        .zip(&measured)
+        .flat_map(|(g, m)| gate::judge(g, m, &settings))
+        .collect();
+    let verdict = Verdict::of(&outcomes);
+    let run = Run {
+        name: spec.name.clone(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        config_path: args.config.display().to_string(),
+        config_sha256: hex(&Sha256::digest(text.as_bytes())),
+        candidate: data.candidate_file.clone(),
+        baseline: data.baseline_file.clone(),
+        seed: spec.seed,
+        confidence: spec.confidence,
+        threshold: spec.threshold,
+        outcomes,
+        verdict,
+        metrics,
+        notes,
+    };
+
+    if let Some(id) = &args.explain {
+        print!("{}", explain(&spec, &run, id));
+        return Ok(run.exit_code());
+    }
+
+    // Every requested file is written before any network call (CONTRACT §1).
+    let document = report::markdown(&run);
+    let md = document.render();
+    if let Some(p) = &args.json {
+        write_file(p, &report::result_json(&run))?;
+    }
+    if let Some(p) = &args.junit {
+        write_file(p, &report::junit_xml(&run))?;
+    }
+    if let Some(p) = &args.metrics_txt {
+        write_file(p, &report::openmetrics(&run))?;
+    }
+    match &args.markdown {
+        Some(p) => write_file(p, &md)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(md.as_bytes());
+            let _ = out.flush();
+        }
+    }
+    eprint!("{}", summary(&run));
+
+    let code = run.exit_code();
+    let mode = match args.publish {
+        PublishMode::Auto => publish::Mode::Auto,
+        PublishMode::None => publish::Mode::None,
+        PublishMode::Github => publish::Mode::GitHub,
+        PublishMode::Gitlab => publish::Mode::GitLab,
+    };
+    if mode != publish::Mode::None {
+        let annotations: Vec<publish::Annotation> = run
+            .outcomes
+            .iter()
+            .filter(|o| o.status == Status::Fail)
+            .map(|o| publish::Annotation {
+                title: format!(
+                    "modelgate: {} {}",
+                    o.id,
+                    if o.slice.is_empty() {
+                        String::new()
+                    } else {
+                        slice_label(&o.slice)
+                    }
+                ),
+                message: o.reason.clone(),
+            })
+            .collect();
+        let publication = publish::Publication {
+            name: &spec.name,
+            document: &document,
+            verdict: verdict.as_str(),
+            exit_code: code,
+            report_path: args.markdown.as_deref(),
+            annotations: &annotations,
+        };
+        let env = publish::Env::from_process();
+        let opts = publish::Options {
+            mode,
+            pr: args.pr,
+            strict: args.strict_publish,
+        };
+        match publish::publish(&publication, &env, &opts) {
+            Ok(done) => {
+                for w in &done.warnings {
+                    eprintln!("modelgate: warning: {w}");
+                }
+                if let Some(url) = &done.comment_url {
+                    eprintln!("modelgate: report posted: {url}");
+                }
+            }
+            Err(e) if args.strict_publish => {
+                return Err(Error::Publish {
+                    message: e.to_string(),
+                });
+            }
+            Err(e) => eprintln!("modelgate: warning: could not publish the report: {e}"),
+        }
+    }
+    Ok(code)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The short human summary on stderr: the verdict and each failing gate.
+fn summary(run: &Run) -> String {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    let head = match run.verdict {
+        Verdict::Fail => paint("1;31", "BLOCKED"),
+        Verdict::Warn => paint("1;33", "PASSED WITH WARNINGS"),
+        Verdict::Pass => paint("1;32", "PASSED"),
+    };
+    let judged = run
+        .outcomes
+        .iter()
+        .filter(|o| o.status != Status::Skip)
+        .count();
+    let failed = run
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Fail)
+        .count();
+    let skipped = run.outcomes.len() - judged;
+    let mut s = format!(
+        "modelgate: {head} · {} · {judged} judged, {failed} failed, {skipped} skipped\n",
+        run.name
+    );
+    for o in run.outcomes.iter().filter(|o| o.status == Status::Fail) {
+        let tag = if o.blocks() {
+            paint("31", "fail")
+        } else {
+            paint("33", "warn")
+        };
+        let at = if o.slice.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", slice_label(&o.slice))
+        };
+        s.push_str(&format!("  {tag} {}{at}: {}\n", o.id, o.reason));
+    }
+    s
+}
+
+/// `--explain GATE_ID`: how one gate reached its decision, numbers included.
+fn explain(spec: &Spec, run: &Run, id: &str) -> String {
+    let mut s = String::new();
+    let Some(g) = spec.gates.iter().find(|g| g.id == id) else {
+        return s;
+    };
+    s.push_str(&format!(
+        "gate {id} (config {}:{})\n",
+        spec.path.display(),
+        g.line
+    ));
+    s.push_str(&format!(
+        "  metric:     {} ({:?})\n",
+        g.metric,
+        g.metric.direction()
+    ));
+    s.push_str(&format!("  rule:       {} {}\n", g.rule.as_str(), g.limit));
+    s.push_str(&format!("  evidence:   {}\n", g.evidence.as_str()));
+    s.push_str(&format!("  test:       {}\n", g.test.as_str()));
+    s.push_str(&format!("  severity:   {}\n", g.severity.as_str()));
+    if !g.by.is_empty() {
+        s.push_str(&format!(
+            "  by:         {} (correction: {:?})\n",
+            g.by.join(", "),
+            g.correction
+        ));
+    }
+    s.push_str(&format!("  confidence: {}\n", spec.confidence));
+    for o in run.outcomes.iter().filter(|o| o.id == id) {
+        s.push_str(&format!(
+            "\n  [{}] {}\n",
+            slice_label(&o.slice),
+            o.status.as_str().to_uppercase()
+        ));
+        s.push_str(&format!("    rows {}, positives {}\n", o.rows, o.positives));
+        let f = |x: Option<f64>| x.map_or("n/a".to_string(), |v| format!("{v:.6}"));
+        s.push_str(&format!(
+            "    candidate {}  baseline {}  delta {}\n",
+            f(o.candidate),
+            f(o.baseline),
+            f(o.delta)
+        ));
+        if let Some(iv) = o.ci {
+            s.push_str(&format!(
+                "    {}% CI [{:.6}, {:.6}]\n",
+                spec.confidence * 100.0,
+                iv.lo,
+                iv.hi
+            ));
+        }
+        if let Some(p) = o.p_value {
+            s.push_str(&format!("    p-value {p:.6}"));
+            if let Some(a) = o.p_adjusted {
+                s.push_str(&format!(", adjusted {a:.6}"));
+            }
+            s.push('\n');
+        }
+        if let Some(m) = &o.mcnemar {
+            s.push_str(&format!(
+                "    McNemar: b={} c={} p={:.6} mid-p={:.6}\n",
+                m.b, m.c, m.p, m.mid_p
+            ));
+        }
+        if o.inconclusive {
+            s.push_str("    inconclusive: the interval straddles the limit\n");
+        }
+        if let Some(d) = o.detectable {
+            s.push_str(&format!("    detectable change (80% power): {d:.6}\n"));
+        }
+        s.push_str(&format!("    because: {}\n", o.reason));
+    }
+    s
+}

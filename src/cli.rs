@@ -1,0 +1,150 @@
+//! Command-line interface (CONTRACT §1).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A CI quality gate for ML models: compares a candidate with the production baseline on
+/// the same rows, with exact metrics and paired statistics, and blocks a regression.
+#[derive(Debug, Parser)]
+#[command(name = "modelgate", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Judge the candidate against the gates; exit 0 pass, 1 blocked, 2 bad input.
+    Check(CheckArgs),
+    /// Compute metrics of one predictions file, overall and per slice.
+    Metrics(MetricsArgs),
+    /// Check that the config and its input files are readable and valid; judges nothing.
+    Validate(ValidateArgs),
+    /// Print the JSON Schema of the config file.
+    Schema,
+    /// Write a commented starter config.
+    Init(InitArgs),
+}
+
+/// Where to publish the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PublishMode {
+    /// GitHub Actions or GitLab CI when detected, else nothing.
+    Auto,
+    /// Publish nothing.
+    None,
+    /// A sticky pull-request comment, job summary and outputs on GitHub.
+    Github,
+    /// A sticky merge-request note on GitLab.
+    Gitlab,
+}
+
+/// `modelgate check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The gates file.
+    #[arg(long, default_value = "modelgate.yaml", value_name = "PATH")]
+    pub config: PathBuf,
+    /// Candidate predictions (overrides the config's `candidate`).
+    #[arg(long, value_name = "PATH")]
+    pub candidate: Option<PathBuf>,
+    /// Baseline predictions (overrides the config's `baseline`).
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Option<PathBuf>,
+    /// Write the JSON result here.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write the Markdown report here (instead of stdout).
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+    /// Write JUnit XML here (one test case per gate and slice).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Write OpenMetrics text here (GitLab's metrics report).
+    #[arg(long, value_name = "PATH")]
+    pub metrics_txt: Option<PathBuf>,
+    /// Where to publish the report.
+    #[arg(long, value_enum, default_value_t = PublishMode::Auto)]
+    pub publish: PublishMode,
+    /// Exit 3 when publishing was asked and failed (default: a warning).
+    #[arg(long)]
+    pub strict_publish: bool,
+    /// Pull / merge request number, overriding what the CI event says.
+    #[arg(long, value_name = "N")]
+    pub pr: Option<u64>,
+    /// Resampling seed (overrides the config's `seed`).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Print how one gate reached its decision, numbers included (GATE_ID from the JSON).
+    #[arg(long, value_name = "GATE_ID")]
+    pub explain: Option<String>,
+}
+
+/// Output format of `modelgate metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// An aligned table for the terminal.
+    Table,
+    /// `modelgate/metrics/v1` JSON.
+    Json,
+    /// A Markdown table.
+    Markdown,
+    /// CSV, one row per slice.
+    Csv,
+}
+
+/// `modelgate metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Predictions file (CSV, Parquet or NDJSON).
+    pub path: PathBuf,
+    /// Label column.
+    #[arg(long, default_value = "label")]
+    pub label: String,
+    /// Score column.
+    #[arg(long, default_value = "score")]
+    pub score: String,
+    /// Sample weight column.
+    #[arg(long)]
+    pub weight: Option<String>,
+    /// Id column (checked for duplicates).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Slice column; repeat for several slicings.
+    #[arg(long = "by", value_name = "COL")]
+    pub by: Vec<String>,
+    /// Decision threshold for thresholded metrics.
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f64,
+    /// Metric id; repeat for several (default: the default set).
+    #[arg(long = "metric", value_name = "ID")]
+    pub metric: Vec<String>,
+    /// The label value that means positive, when labels are not 0/1 or true/false.
+    #[arg(long)]
+    pub positive: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `modelgate validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The gates file.
+    #[arg(long, default_value = "modelgate.yaml", value_name = "PATH")]
+    pub config: PathBuf,
+}
+
+/// `modelgate init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the starter config.
+    #[arg(long, default_value = "modelgate.yaml", value_name = "PATH")]
+    pub out: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}

@@ -1,0 +1,641 @@
+//! Config: the YAML gates file in, a validated [`Spec`] out.
+//!
+//! Reading reports syntax and unknown keys with line, column and a caret (serde-saphyr);
+//! [`validate`] then checks what the types cannot (a baseline gate without a baseline,
+//! a test that does not apply to the metric, …) and names the gate's line.
+
+mod spec;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use spec::{
+    BootstrapConfig, Columns, Correction, Evidence, Gate, Located, MetricSpec, MinSlice, OneOrMany,
+    RawConfig, Severity, TestKind, WeightKind,
+};
+
+use crate::data::LabelValue;
+
+use crate::metrics::{Direction, MetricId};
+
+/// A config problem: exit code 2, nothing judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    /// The config file.
+    pub path: PathBuf,
+    /// 1-based line, when the problem has one.
+    pub line: Option<usize>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) if line > 0 => {
+                write!(
+                    f,
+                    "config error in {}:{line}: {}",
+                    self.path.display(),
+                    self.message
+                )
+            }
+            _ => write!(
+                f,
+                "config error in {}: {}",
+                self.path.display(),
+                self.message
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The rule a gate applies (CONTRACT §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Candidate ≥ limit (for lower-is-better metrics too: `min` is on the raw value).
+    Min,
+    /// Candidate ≤ limit.
+    Max,
+    /// Oriented delta ≥ −limit.
+    MaxRegression,
+    /// Oriented delta ≥ −limit·|baseline|.
+    MaxRegressionRel,
+    /// Oriented delta ≥ limit.
+    MinImprovement,
+}
+
+impl Rule {
+    /// The config key, also the rule name in the JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Rule::Min => "min",
+            Rule::Max => "max",
+            Rule::MaxRegression => "max_regression",
+            Rule::MaxRegressionRel => "max_regression_rel",
+            Rule::MinImprovement => "min_improvement",
+        }
+    }
+
+    /// True when the rule compares the candidate with the baseline.
+    pub fn is_relative(&self) -> bool {
+        !matches!(self, Rule::Min | Rule::Max)
+    }
+}
+
+/// The test that provides a gate's interval and p-value, after `auto` is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Test {
+    /// DeLong (roc_auc).
+    Delong,
+    /// Paired bootstrap.
+    Bootstrap,
+    /// Exact McNemar (p-value); the interval comes from the bootstrap.
+    Mcnemar,
+}
+
+impl Test {
+    /// The name used in the config and the JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Test::Delong => "delong",
+            Test::Bootstrap => "bootstrap",
+            Test::Mcnemar => "mcnemar",
+        }
+    }
+}
+
+impl Evidence {
+    /// The name used in the config and the JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Evidence::Point => "point",
+            Evidence::Significant => "significant",
+            Evidence::Confident => "confident",
+        }
+    }
+}
+
+impl Severity {
+    /// The name used in the config and the JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Block => "block",
+            Severity::Warn => "warn",
+        }
+    }
+}
+
+/// One checked rule of one gate entry (a gate entry with `min` and `max_regression`
+/// yields two).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateSpec {
+    /// Stable id, unique in the config.
+    pub id: String,
+    /// The metric judged.
+    pub metric: MetricId,
+    /// The rule.
+    pub rule: Rule,
+    /// The rule's number (floor, ceiling, margin or fraction).
+    pub limit: f64,
+    /// What the data must show.
+    pub evidence: Evidence,
+    /// Which test gives the interval / p-value.
+    pub test: Test,
+    /// Slice columns; empty = the whole data set.
+    pub by: Vec<String>,
+    /// Whether a failure blocks.
+    pub severity: Severity,
+    /// Correction over the slice family (`significant` gates with `by`).
+    pub correction: Correction,
+    /// Line of the gate entry in the config file.
+    pub line: usize,
+}
+
+/// A validated config: every path resolved, every gate checked.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The config file.
+    pub path: PathBuf,
+    /// Report title and sticky-comment key.
+    pub name: String,
+    /// Candidate predictions.
+    pub candidate: PathBuf,
+    /// Baseline predictions, if any.
+    pub baseline: Option<PathBuf>,
+    /// Column names.
+    pub columns: Columns,
+    /// The positive label value, if labels are not 0/1 / booleans.
+    pub positive: Option<LabelValue>,
+    /// Decision threshold.
+    pub threshold: f64,
+    /// Confidence level of intervals.
+    pub confidence: f64,
+    /// Resampling seed.
+    pub seed: u64,
+    /// Minimum slice size.
+    pub min_slice: MinSlice,
+    /// Bootstrap replicates.
+    pub replicates: u32,
+    /// How weights enter variances.
+    pub weights: WeightKind,
+    /// The gates, one per rule.
+    pub gates: Vec<GateSpec>,
+}
+
+/// Command-line values that override the file's (CONTRACT §1).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--candidate`.
+    pub candidate: Option<PathBuf>,
+    /// `--baseline`.
+    pub baseline: Option<PathBuf>,
+    /// `--seed`.
+    pub seed: Option<u64>,
+}
+
+/// Reads and parses a config file without judging its meaning.
+pub fn read(path: &Path) -> Result<(RawConfig, String), ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: path.to_path_buf(),
+        line: None,
+        message: format!(
+            "cannot read the config file: {e}; pass --config PATH or run `modelgate init` to write one"
+        ),
+    })?;
+    let raw = parse(&text).map_err(|message| ConfigError {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    })?;
+    Ok((raw, text))
+}
+
+/// Parses config text; the error message carries line, column and a caret.
+pub fn parse(text: &str) -> Result<RawConfig, String> {
+    if text.trim().is_empty() {
+        return Err("the file is empty; run `modelgate init` for a starter config".into());
+    }
+    serde_saphyr::from_str::<RawConfig>(text).map_err(|e| e.to_string())
+}
+
+/// Reads, parses and validates a config file.
+pub fn load(path: &Path, overrides: &Overrides) -> Result<Spec, ConfigError> {
+    let (raw, _) = read(path)?;
+    validate(raw, path, overrides)
+}
+
+/// Checks what the types cannot and resolves paths relative to the config file.
+pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Spec, ConfigError> {
+    let err = |line: usize, message: String| ConfigError {
+        path: path.to_path_buf(),
+        line: Some(line),
+        message,
+    };
+    if raw.version != 1 {
+        return Err(err(
+            0,
+            format!("version {} is not supported; use `version: 1`", raw.version),
+        ));
+    }
+    if raw.name.trim().is_empty() {
+        return Err(err(
+            0,
+            "`name` is empty; give the gate a title, e.g. `name: fraud-scorer`".into(),
+        ));
+    }
+    if !raw.threshold.is_finite() {
+        return Err(err(0, "`threshold` must be a finite number".into()));
+    }
+    if !(raw.confidence > 0.0 && raw.confidence < 1.0) {
+        return Err(err(
+            0,
+            format!(
+                "`confidence` is {}; it must lie strictly between 0 and 1, e.g. 0.95",
+                raw.confidence
+            ),
+        ));
+    }
+    if raw.bootstrap.replicates < 100 {
+        return Err(err(
+            0,
+            format!(
+                "`bootstrap.replicates` is {}; use at least 100 (2000 is the default)",
+                raw.bootstrap.replicates
+            ),
+        ));
+    }
+    let base_dir = path.parent().unwrap_or_else(|| Path::new(""));
+    let resolve = |p: &str| -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base_dir.join(p)
+        }
+    };
+    let candidate = match (&overrides.candidate, &raw.candidate) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => resolve(p),
+        (None, None) => {
+            return Err(err(
+                0,
+                "no candidate predictions: add `candidate: PATH` or pass --candidate".into(),
+            ));
+        }
+    };
+    let baseline = match (&overrides.baseline, &raw.baseline) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(p)) => Some(resolve(p)),
+        (None, None) => None,
+    };
+    let columns = raw.columns.clone();
+    for (key, name) in [("label", &columns.label), ("score", &columns.score)] {
+        if name.trim().is_empty() {
+            return Err(err(0, format!("`columns.{key}` is empty")));
+        }
+    }
+    if raw.gates.is_empty() {
+        return Err(err(
+            0,
+            "`gates` is empty: a check without gates would pass anything; add at least one".into(),
+        ));
+    }
+
+    let mut gates = Vec::new();
+    for located in &raw.gates {
+        let line = located.line;
+        let g = &located.value;
+        let metric = g.metric.0;
+        let rules: Vec<(Rule, f64)> = [
+            (Rule::Min, g.min),
+            (Rule::Max, g.max),
+            (Rule::MaxRegression, g.max_regression),
+            (Rule::MaxRegressionRel, g.max_regression_rel),
+            (Rule::MinImprovement, g.min_improvement),
+        ]
+        .into_iter()
+        .filter_map(|(r, v)| v.map(|v| (r, v)))
+        .collect();
+        if rules.is_empty() {
+            return Err(err(
+                line,
+                format!(
+                    "gate on `{metric}` has no rule; add one of min, max, max_regression, max_regression_rel, min_improvement"
+                ),
+            ));
+        }
+        if let (Some(lo), Some(hi)) = (g.min, g.max)
+            && lo > hi
+        {
+            return Err(err(
+                line,
+                format!("gate on `{metric}`: min {lo} is above max {hi}; no value can pass"),
+            ));
+        }
+        let by = g.by.as_ref().map(OneOrMany::to_vec).unwrap_or_default();
+        for (i, col) in by.iter().enumerate() {
+            if col.trim().is_empty() {
+                return Err(err(
+                    line,
+                    format!("gate on `{metric}`: an empty column name in `by`"),
+                ));
+            }
+            if by[..i].contains(col) {
+                return Err(err(
+                    line,
+                    format!("gate on `{metric}`: column `{col}` appears twice in `by`"),
+                ));
+            }
+            if *col == columns.label || *col == columns.score {
+                return Err(err(
+                    line,
+                    format!(
+                        "gate on `{metric}`: cannot slice by `{col}`, it is the label or score column"
+                    ),
+                ));
+            }
+        }
+        let neutral = metric.direction() == Direction::Neutral;
+        let test = match (g.test, metric) {
+            (TestKind::Auto, MetricId::RocAuc) | (TestKind::Delong, MetricId::RocAuc) => {
+                Test::Delong
+            }
+            (TestKind::Delong, _) => {
+                return Err(err(
+                    line,
+                    format!(
+                        "gate on `{metric}`: `test: delong` applies to roc_auc only; use `bootstrap`"
+                    ),
+                ));
+            }
+            (TestKind::Mcnemar, MetricId::Accuracy | MetricId::Recall | MetricId::Specificity) => {
+                if columns.weight.is_some() {
+                    return Err(err(
+                        line,
+                        format!(
+                            "gate on `{metric}`: the exact McNemar test counts rows and cannot use weights; use `test: bootstrap`"
+                        ),
+                    ));
+                }
+                Test::Mcnemar
+            }
+            (TestKind::Mcnemar, _) => {
+                return Err(err(
+                    line,
+                    format!(
+                        "gate on `{metric}`: `test: mcnemar` applies to accuracy, recall and specificity; use `bootstrap`"
+                    ),
+                ));
+            }
+            _ => Test::Bootstrap,
+        };
+        if neutral && g.evidence != Evidence::Point {
+            return Err(err(
+                line,
+                format!(
+                    "gate on `{metric}`: `{metric}` is a count with no interval; use `evidence: point`"
+                ),
+            ));
+        }
+        for &(rule, limit) in &rules {
+            if !limit.is_finite() {
+                return Err(err(
+                    line,
+                    format!(
+                        "gate on `{metric}`: `{}` must be a finite number",
+                        rule.as_str()
+                    ),
+                ));
+            }
+            if rule.is_relative() {
+                if neutral {
+                    return Err(err(
+                        line,
+                        format!(
+                            "gate on `{metric}`: `{}` compares with the baseline, but `{metric}` describes the data, not the model; use min or max",
+                            rule.as_str()
+                        ),
+                    ));
+                }
+                if baseline.is_none() {
+                    return Err(err(
+                        line,
+                        format!(
+                            "gate on `{metric}` uses `{}` but no baseline is configured; add `baseline: PATH` or pass --baseline",
+                            rule.as_str()
+                        ),
+                    ));
+                }
+                if limit < 0.0 {
+                    return Err(err(
+                        line,
+                        format!(
+                            "gate on `{metric}`: `{}` must be >= 0 (it is a margin), got {limit}",
+                            rule.as_str()
+                        ),
+                    ));
+                }
+            } else if test == Test::Mcnemar {
+                return Err(err(
+                    line,
+                    format!(
+                        "gate on `{metric}`: McNemar compares two models; `{}` judges the candidate alone, use `test: bootstrap`",
+                        rule.as_str()
+                    ),
+                ));
+            }
+            if test == Test::Mcnemar && g.evidence == Evidence::Significant && limit != 0.0 {
+                return Err(err(
+                    line,
+                    format!(
+                        "gate on `{metric}`: McNemar tests equal error rates, so a `significant` McNemar gate needs a margin of 0; use `test: bootstrap` for a margin"
+                    ),
+                ));
+            }
+            let id = match &g.id {
+                Some(id) if rules.len() == 1 => id.clone(),
+                Some(id) => format!("{id}-{}", rule.as_str()),
+                None if by.is_empty() => format!("{metric}-{}", rule.as_str()),
+                None => format!("{metric}-{}-by-{}", rule.as_str(), by.join("-")),
+            };
+            if gates.iter().any(|x: &GateSpec| x.id == id) {
+                return Err(err(
+                    line,
+                    format!("two gates have the id `{id}`; give one of them an `id:`"),
+                ));
+            }
+            gates.push(GateSpec {
+                id,
+                metric,
+                rule,
+                limit,
+                evidence: g.evidence,
+                test,
+                by: by.clone(),
+                severity: g.severity,
+                correction: g.correction,
+                line,
+            });
+        }
+    }
+
+    Ok(Spec {
+        path: path.to_path_buf(),
+        name: raw.name.trim().to_string(),
+        candidate,
+        baseline,
+        columns,
+        positive: raw.positive,
+        threshold: raw.threshold,
+        confidence: raw.confidence,
+        seed: overrides.seed.unwrap_or(raw.seed),
+        min_slice: raw.min_slice,
+        replicates: raw.bootstrap.replicates,
+        weights: raw.weights,
+        gates,
+    })
+}
+
+/// The JSON Schema of the config file, generated from the same types serde reads.
+pub fn schema() -> serde_json::Value {
+    let schema = schemars::schema_for!(RawConfig);
+    serde_json::to_value(&schema).unwrap_or(serde_json::Value::Null)
+}
+
+/// A commented starter config for `modelgate init`.
+pub const STARTER: &str = include_str!("starter.yaml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Result<Spec, ConfigError> {
+        let raw = parse(text).map_err(|message| ConfigError {
+            path: "t.yaml".into(),
+            line: None,
+            message,
+        })?;
+        validate(raw, Path::new("dir/t.yaml"), &Overrides::default())
+    }
+
+    const BASE: &str = "version: 1\nname: t\ncandidate: c.csv\nbaseline: b.csv\n";
+
+    #[test]
+    fn starter_config_is_valid() {
+        let spec = check(STARTER).expect("starter config must validate");
+        assert!(!spec.gates.is_empty());
+    }
+
+    #[test]
+    fn resolves_paths_and_defaults() {
+        let spec = check(&format!("{BASE}gates:\n  - metric: pr_auc\n    min: 0.3\n")).unwrap();
+        assert_eq!(spec.candidate, Path::new("dir/c.csv"));
+        assert_eq!(spec.baseline.as_deref(), Some(Path::new("dir/b.csv")));
+        assert_eq!(spec.gates[0].id, "pr_auc-min");
+        assert_eq!(spec.gates[0].line, 6);
+        assert_eq!(spec.threshold, 0.5);
+        assert_eq!(spec.columns.label, "label");
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let e = check(&format!("{BASE}gates:\n  - metric: pr_auc\n    mni: 0.3\n")).unwrap_err();
+        assert!(e.message.contains("mni"), "{e}");
+        assert!(e.message.contains('7'), "line expected: {e}");
+    }
+
+    #[test]
+    fn unknown_metric_suggests() {
+        let e = check(&format!("{BASE}gates:\n  - metric: pr_acu\n    min: 0.3\n")).unwrap_err();
+        assert!(e.message.contains("did you mean `pr_auc`"), "{e}");
+    }
+
+    #[test]
+    fn baseline_rule_without_baseline_names_line() {
+        let e = check("version: 1\nname: t\ncandidate: c.csv\ngates:\n  - metric: roc_auc\n    max_regression: 0.01\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(5));
+        assert!(e.message.contains("no baseline"), "{e}");
+    }
+
+    #[test]
+    fn impossible_combinations_are_errors() {
+        for (gate, needle) in [
+            (
+                "metric: pr_auc\n    max_regression: 0.01\n    test: delong",
+                "roc_auc only",
+            ),
+            (
+                "metric: pr_auc\n    max_regression: 0.01\n    test: mcnemar",
+                "accuracy, recall",
+            ),
+            (
+                "metric: recall\n    min: 0.5\n    test: mcnemar",
+                "candidate alone",
+            ),
+            ("metric: rows\n    max_regression: 1", "describes the data"),
+            (
+                "metric: pr_auc\n    min: 0.5\n    max: 0.4",
+                "no value can pass",
+            ),
+            ("metric: pr_auc", "has no rule"),
+            ("metric: pr_auc\n    max_regression: -0.1", "must be >= 0"),
+            (
+                "metric: pr_auc\n    min: 0.1\n    by: label",
+                "cannot slice by",
+            ),
+        ] {
+            let e = check(&format!("{BASE}gates:\n  - {gate}\n")).unwrap_err();
+            assert!(e.message.contains(needle), "{gate}: {e}");
+            assert_eq!(e.line, Some(6), "{gate}");
+        }
+    }
+
+    #[test]
+    fn several_rules_make_several_gates_with_unique_ids() {
+        let spec = check(&format!(
+            "{BASE}gates:\n  - metric: roc_auc\n    min: 0.8\n    max_regression: 0.01\n  - metric: roc_auc\n    max_regression: 0.02\n    by: [country, channel]\n"
+        ))
+        .unwrap();
+        let ids: Vec<&str> = spec.gates.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "roc_auc-min",
+                "roc_auc-max_regression",
+                "roc_auc-max_regression-by-country-channel"
+            ]
+        );
+        assert_eq!(spec.gates[1].test, Test::Delong);
+    }
+
+    #[test]
+    fn broken_yaml_has_position() {
+        let e = parse("version: 1\nname: [unclosed\n").unwrap_err();
+        assert!(e.contains('2') || e.contains("line"), "{e}");
+    }
+
+    #[test]
+    fn schema_lists_keys() {
+        let s = schema().to_string();
+        for key in [
+            "max_regression",
+            "min_slice",
+            "evidence",
+            "MetricId",
+            "deny",
+        ] {
+            if key == "deny" {
+                assert!(
+                    s.contains("additionalProperties"),
+                    "schema must forbid unknown keys"
+                );
+            } else {
+                assert!(s.contains(key), "{key} missing from schema");
+            }
+        }
+    }
+}

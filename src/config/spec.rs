@@ -1,0 +1,345 @@
+//! The config file's types: what serde reads and what `modelgate schema` describes.
+//!
+//! These are the file's shape only. [`super::validate`] turns them into a checked
+//! [`super::Spec`]; nothing downstream reads these types directly.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer};
+
+use crate::data::LabelValue;
+use crate::metrics::MetricId;
+
+/// A gates file: `modelgate.yaml`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "modelgate config", extend("$id" = "https://modelgate.dev/schema/config/v1.json"))]
+pub struct RawConfig {
+    /// Config format version; always `1`.
+    pub version: u32,
+    /// Report title; also the key of the sticky pull-request comment.
+    pub name: String,
+    /// The candidate model's per-row predictions (CSV, Parquet or NDJSON, by extension),
+    /// relative to this file.
+    #[serde(default)]
+    pub candidate: Option<String>,
+    /// The baseline (production) model's predictions. Without it only absolute gates run.
+    #[serde(default)]
+    pub baseline: Option<String>,
+    /// Column names in the prediction files.
+    #[serde(default)]
+    pub columns: Columns,
+    /// The label value that means positive, when labels are not 0/1 or true/false.
+    #[serde(default)]
+    pub positive: Option<LabelValue>,
+    /// Decision threshold for thresholded metrics: predict positive iff `score >= threshold`.
+    #[serde(default = "default_threshold")]
+    #[schemars(default = "default_threshold")]
+    pub threshold: f64,
+    /// Confidence level of every interval, in (0, 1).
+    #[serde(default = "default_confidence")]
+    #[schemars(default = "default_confidence")]
+    pub confidence: f64,
+    /// Resampling seed: the same inputs and seed give the same report.
+    #[serde(default)]
+    pub seed: u64,
+    /// Slices smaller than this are skipped (and shown as skipped), never judged on noise.
+    #[serde(default)]
+    pub min_slice: MinSlice,
+    /// Paired bootstrap settings.
+    #[serde(default)]
+    pub bootstrap: BootstrapConfig,
+    /// How sample weights enter variances: `sampling` (survey / importance weights,
+    /// sandwich variance) or `frequency` (each weight counts identical rows).
+    #[serde(default)]
+    pub weights: WeightKind,
+    /// The gates. Each entry may carry several rules; each rule is judged separately.
+    pub gates: Vec<Located<Gate>>,
+}
+
+/// Column names in the prediction files.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    /// True class: 0/1, true/false, or any two values with `positive:`.
+    #[serde(default = "default_label")]
+    #[schemars(default = "default_label")]
+    pub label: String,
+    /// The model's score; higher means more likely positive.
+    #[serde(default = "default_score")]
+    #[schemars(default = "default_score")]
+    pub score: String,
+    /// Optional join key; without it candidate and baseline rows pair by position.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Optional sample weight, `>= 0`.
+    #[serde(default)]
+    pub weight: Option<String>,
+}
+
+impl Default for Columns {
+    fn default() -> Self {
+        Columns {
+            label: default_label(),
+            score: default_score(),
+            id: None,
+            weight: None,
+        }
+    }
+}
+
+/// Minimum size of a slice to be judged.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MinSlice {
+    /// Minimum number of rows.
+    #[serde(default = "default_min_rows")]
+    #[schemars(default = "default_min_rows")]
+    pub rows: u64,
+    /// Minimum number of positive rows.
+    #[serde(default = "default_min_positives")]
+    #[schemars(default = "default_min_positives")]
+    pub positives: u64,
+    /// Minimum number of negative rows.
+    #[serde(default = "default_min_negatives")]
+    #[schemars(default = "default_min_negatives")]
+    pub negatives: u64,
+}
+
+impl Default for MinSlice {
+    fn default() -> Self {
+        MinSlice {
+            rows: default_min_rows(),
+            positives: default_min_positives(),
+            negatives: default_min_negatives(),
+        }
+    }
+}
+
+/// Paired bootstrap settings.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapConfig {
+    /// Number of bootstrap replicates.
+    #[serde(default = "default_replicates")]
+    #[schemars(default = "default_replicates", range(min = 100, max = 100000))]
+    pub replicates: u32,
+}
+
+impl Default for BootstrapConfig {
+    fn default() -> Self {
+        BootstrapConfig {
+            replicates: default_replicates(),
+        }
+    }
+}
+
+/// How sample weights enter variance estimates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightKind {
+    /// Survey / importance weights: sandwich variance.
+    #[default]
+    Sampling,
+    /// Each weight is a count of identical rows.
+    Frequency,
+}
+
+/// One gate entry.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// Metric id, e.g. `pr_auc` or `recall_at_precision(0.9)`.
+    pub metric: MetricSpec,
+    /// Stable id of the gate in the JSON; default `<metric>-<rule>` (plus `-by-<cols>`).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Absolute floor on the candidate.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Absolute ceiling on the candidate.
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// The candidate may be at most this much worse than the baseline (metric units).
+    #[serde(default)]
+    pub max_regression: Option<f64>,
+    /// The candidate may be at most this fraction of the baseline worse (0.02 = 2 %).
+    #[serde(default)]
+    pub max_regression_rel: Option<f64>,
+    /// The candidate must beat the baseline by at least this much.
+    #[serde(default)]
+    pub min_improvement: Option<f64>,
+    /// What the data must show: `point` (estimates), `significant` (fail only on a
+    /// regression beyond noise) or `confident` (pass only when shown within the margin).
+    #[serde(default)]
+    pub evidence: Evidence,
+    /// Statistical test: `auto` (DeLong for roc_auc, bootstrap otherwise), `delong`,
+    /// `bootstrap`, `mcnemar`.
+    #[serde(default)]
+    pub test: TestKind,
+    /// Slice column(s): one gate per slice value (per combination for a list).
+    #[serde(default)]
+    pub by: Option<OneOrMany>,
+    /// `block` (default) fails the check; `warn` only reports.
+    #[serde(default)]
+    pub severity: Severity,
+    /// Multiple-comparison correction over the slices of a `significant` gate.
+    #[serde(default)]
+    pub correction: Correction,
+}
+
+/// A metric id, parsed while reading so that errors point at the line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricSpec(pub MetricId);
+
+impl<'de> Deserialize<'de> for MetricSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map(MetricSpec)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for MetricSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MetricId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = crate::metrics::NAMES.iter().map(|(n, _)| *n).collect();
+        let pattern = format!(r"^\s*({})\s*(\(.*\))?\s*$", names.join("|"));
+        let usages: Vec<&str> = crate::metrics::NAMES.iter().map(|(_, u)| *u).collect();
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": pattern,
+            "description": format!("A metric id: {}", usages.join("; ")),
+            "examples": ["pr_auc", "roc_auc", "recall_at_precision(0.9)", "precision_at_k(0.01)"]
+        })
+    }
+}
+
+/// One column name or a list of them.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// A single column.
+    One(String),
+    /// Several columns: one slice per combination of values.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The column names as a list.
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// What the data must show for a gate to pass (CONTRACT §3, decision rules).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// Judge the point estimates.
+    #[default]
+    Point,
+    /// Fail only when the interval shows the rule is broken.
+    Significant,
+    /// Pass only when the interval shows the rule holds.
+    Confident,
+}
+
+/// Which statistical test gives a gate's interval and p-value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TestKind {
+    /// DeLong for `roc_auc`, paired bootstrap otherwise.
+    #[default]
+    Auto,
+    /// DeLong's test (roc_auc only).
+    Delong,
+    /// Paired, label-stratified percentile bootstrap.
+    Bootstrap,
+    /// Exact McNemar test (accuracy, recall, specificity).
+    Mcnemar,
+}
+
+/// Whether a failed gate blocks the promotion.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// A failure blocks (exit 1).
+    #[default]
+    Block,
+    /// A failure is reported but does not block.
+    Warn,
+}
+
+/// Multiple-comparison correction over a gate's slices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Correction {
+    /// Holm's step-down (family-wise error).
+    #[default]
+    Holm,
+    /// Benjamini–Hochberg (false discovery rate).
+    Bh,
+    /// No correction.
+    None,
+}
+
+fn default_label() -> String {
+    "label".into()
+}
+fn default_score() -> String {
+    "score".into()
+}
+fn default_threshold() -> f64 {
+    0.5
+}
+fn default_confidence() -> f64 {
+    0.95
+}
+fn default_min_rows() -> u64 {
+    100
+}
+fn default_min_positives() -> u64 {
+    10
+}
+fn default_min_negatives() -> u64 {
+    10
+}
+fn default_replicates() -> u32 {
+    2000
+}
+
+/// A value with the 1-based line it was read from, so later checks can name the line.
+#[derive(Debug, Clone)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// 1-based line in the config file (0 when unknown).
+    pub line: usize,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spanned = serde_saphyr::Spanned::<T>::deserialize(d)?;
+        Ok(Located {
+            value: spanned.value,
+            line: spanned.referenced.line() as usize,
+        })
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Located<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}

@@ -1,0 +1,384 @@
+//! Converting and validating one file's label, score and weight columns.
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::read::Wanted;
+use super::{DataError, LabelValue, examples};
+
+/// One file's validated columns, in file row order.
+pub(crate) struct Side {
+    pub score: Vec<f64>,
+    /// `None` when the file has no label column (allowed for the baseline).
+    pub positive: Option<Vec<bool>>,
+    pub weight: Option<Vec<f64>>,
+}
+
+impl Side {
+    pub fn len(&self) -> usize {
+        self.score.len()
+    }
+
+    pub fn from_frame(
+        path: &Path,
+        frame: &DataFrame,
+        wanted: &Wanted<'_>,
+        positive: Option<&LabelValue>,
+    ) -> Result<Side, DataError> {
+        let score = numbers(path, frame, wanted.score, "score")?;
+        let positive = match wanted.label.filter(|l| frame.column(l).is_ok()) {
+            Some(l) => Some(labels(path, frame, l, positive)?),
+            None => None,
+        };
+        let weight = match wanted.weight.filter(|w| frame.column(w).is_ok()) {
+            Some(w) => {
+                let values = numbers(path, frame, w, "weight")?;
+                let negative: Vec<usize> = values
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v < 0.0)
+                    .map(|(i, _)| i + 1)
+                    .collect();
+                if !negative.is_empty() {
+                    return Err(DataError::new(
+                        path,
+                        Some(w),
+                        format!(
+                            "{} negative weight(s) at row(s) {}; sample weights must be >= 0",
+                            negative.len(),
+                            examples(&negative, negative.len())
+                        ),
+                    ));
+                }
+                if values.iter().sum::<f64>() <= 0.0 {
+                    return Err(DataError::new(
+                        path,
+                        Some(w),
+                        "all weights are zero; nothing to evaluate",
+                    ));
+                }
+                Some(values)
+            }
+            None => None,
+        };
+        Ok(Side {
+            score,
+            positive,
+            weight,
+        })
+    }
+}
+
+fn series<'a>(path: &Path, frame: &'a DataFrame, name: &str) -> Result<&'a Series, DataError> {
+    frame
+        .column(name)
+        .map(|c| c.as_materialized_series())
+        .map_err(|_| DataError::new(path, Some(name), "the column is missing"))
+}
+
+/// Rows (1-based) where `pred` holds, as examples plus a count.
+fn rows_where(len: usize, mut pred: impl FnMut(usize) -> bool) -> (Vec<usize>, usize) {
+    let mut first = Vec::new();
+    let mut count = 0;
+    for i in 0..len {
+        if pred(i) {
+            if first.len() < 5 {
+                first.push(i + 1);
+            }
+            count += 1;
+        }
+    }
+    (first, count)
+}
+
+/// A numeric column as finite f64s; text, missing values, NaN and infinities are errors.
+pub(crate) fn numbers(
+    path: &Path,
+    frame: &DataFrame,
+    name: &str,
+    role: &str,
+) -> Result<Vec<f64>, DataError> {
+    let s = series(path, frame, name)?;
+    let dtype = s.dtype().clone();
+    if !(dtype.is_primitive_numeric() || dtype.is_bool()) {
+        // Find the first value that is not a number, to show it.
+        let as_text = s.cast(&DataType::String).ok();
+        let parsed = s.cast(&DataType::Float64).ok();
+        let mut shown = String::new();
+        if let (Some(t), Some(p)) = (as_text, parsed)
+            && let (Ok(t), Ok(p)) = (t.str(), p.f64())
+        {
+            for (i, (tv, pv)) in t.iter().zip(p.iter()).enumerate() {
+                if let (Some(tv), None) = (tv, pv) {
+                    shown = format!(": row {} holds {:?}", i + 1, truncate(tv));
+                    break;
+                }
+            }
+        }
+        return Err(DataError::new(
+            path,
+            Some(name),
+            format!(
+                "the {role} column holds {dtype} values, not numbers{shown}; {role}s must be numeric"
+            ),
+        ));
+    }
+    let nulls = s.null_count();
+    if nulls > 0 {
+        let (first, count) =
+            rows_where(s.len(), |i| s.get(i).map(|v| v.is_null()).unwrap_or(false));
+        return Err(DataError::new(
+            path,
+            Some(name),
+            format!(
+                "{count} missing {role}(s) at row(s) {}; every row needs a {role}",
+                examples(&first, count)
+            ),
+        ));
+    }
+    let f = s
+        .cast(&DataType::Float64)
+        .map_err(|e| DataError::new(path, Some(name), format!("cannot read as numbers: {e}")))?;
+    let ca = f
+        .f64()
+        .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        out.extend_from_slice(arr.values().as_slice());
+    }
+    let (first, count) = rows_where(out.len(), |i| out[i].is_nan());
+    if count > 0 {
+        return Err(DataError::new(
+            path,
+            Some(name),
+            format!(
+                "{count} NaN {role}(s) at row(s) {}; fix or drop them upstream, modelgate never drops rows",
+                examples(&first, count)
+            ),
+        ));
+    }
+    let (first, count) = rows_where(out.len(), |i| out[i].is_infinite());
+    if count > 0 {
+        return Err(DataError::new(
+            path,
+            Some(name),
+            format!(
+                "{count} infinite {role}(s) at row(s) {}; {role}s must be finite numbers",
+                examples(&first, count)
+            ),
+        ));
+    }
+    // -0.0 and 0.0 are one score: normalise so that sorting and tie detection agree.
+    for v in &mut out {
+        if *v == 0.0 {
+            *v = 0.0;
+        }
+    }
+    Ok(out)
+}
+
+fn truncate(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// The label column as booleans (`true` = positive).
+pub(crate) fn labels(
+    path: &Path,
+    frame: &DataFrame,
+    name: &str,
+    positive: Option<&LabelValue>,
+) -> Result<Vec<bool>, DataError> {
+    let s = series(path, frame, name)?;
+    if s.null_count() > 0 {
+        let (first, count) =
+            rows_where(s.len(), |i| s.get(i).map(|v| v.is_null()).unwrap_or(false));
+        return Err(DataError::new(
+            path,
+            Some(name),
+            format!(
+                "{count} missing label(s) at row(s) {}; every row needs a label",
+                examples(&first, count)
+            ),
+        ));
+    }
+    let dtype = s.dtype().clone();
+    let hint = "set `positive:` in the config to the label value that means positive";
+
+    // Fast paths: booleans and numbers.
+    if dtype.is_bool() {
+        let ca = s
+            .bool()
+            .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
+        let want = match positive {
+            None | Some(LabelValue::Bool(true)) => true,
+            Some(LabelValue::Bool(false)) => false,
+            Some(other) => {
+                return Err(DataError::new(
+                    path,
+                    Some(name),
+                    format!(
+                        "the labels are true/false but `positive:` is {other}; use `positive: true`"
+                    ),
+                ));
+            }
+        };
+        return Ok(ca.iter().map(|v| v == Some(want)).collect());
+    }
+    if dtype.is_primitive_numeric() {
+        let f = s
+            .cast(&DataType::Float64)
+            .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
+        let ca = f
+            .f64()
+            .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
+        let values: Vec<f64> = ca.into_no_null_iter().collect();
+        let pos = match positive {
+            None => 1.0,
+            Some(LabelValue::Int(i)) => *i as f64,
+            Some(LabelValue::Float(x)) => *x,
+            Some(LabelValue::Bool(b)) => f64::from(u8::from(*b)),
+            Some(LabelValue::Str(t)) => t.trim().parse::<f64>().map_err(|_| {
+                DataError::new(
+                    path,
+                    Some(name),
+                    format!("the labels are numbers but `positive:` is {t:?}; use a number"),
+                )
+            })?,
+        };
+        return two_classes(
+            path,
+            name,
+            &values,
+            |v| v == pos,
+            positive.is_some(),
+            hint,
+            |v| format!("{v}"),
+        );
+    }
+    // Text and categorical labels: compare their text.
+    let t = s
+        .cast(&DataType::String)
+        .map_err(|e| DataError::new(path, Some(name), format!("cannot read labels: {e}")))?;
+    let ca = t
+        .str()
+        .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
+    let values: Vec<&str> = ca.iter().map(|v| v.unwrap_or_default()).collect();
+    match positive {
+        Some(p) => {
+            let want = p.to_string();
+            two_classes(
+                path,
+                name,
+                &values,
+                |v| v == want,
+                true,
+                hint,
+                |v| format!("{v:?}"),
+            )
+        }
+        None => {
+            let norm = |v: &str| match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "1.0" => Some(true),
+                "0" | "false" | "0.0" => Some(false),
+                _ => None,
+            };
+            if let Some(i) = values.iter().position(|v| norm(v).is_none()) {
+                let mut distinct: Vec<&str> = Vec::new();
+                for v in &values {
+                    if !distinct.contains(v) {
+                        distinct.push(v);
+                        if distinct.len() > 5 {
+                            break;
+                        }
+                    }
+                }
+                return Err(DataError::new(
+                    path,
+                    Some(name),
+                    format!(
+                        "row {} has label {:?}, which is neither 0/1 nor true/false (values seen: {}); {hint}, e.g. `positive: {}`",
+                        i + 1,
+                        values[i],
+                        distinct
+                            .iter()
+                            .map(|d| format!("{d:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        values[i]
+                    ),
+                ));
+            }
+            Ok(values.iter().map(|v| norm(v) == Some(true)).collect())
+        }
+    }
+}
+
+/// Maps values to classes, insisting on at most two distinct values; without an explicit
+/// positive value the two must be 0 and 1.
+fn two_classes<T: PartialEq + Copy>(
+    path: &Path,
+    name: &str,
+    values: &[T],
+    is_pos: impl Fn(T) -> bool,
+    explicit: bool,
+    hint: &str,
+    show: impl Fn(T) -> String,
+) -> Result<Vec<bool>, DataError> {
+    let mut distinct: Vec<T> = Vec::new();
+    let mut third_at = None;
+    for (i, &v) in values.iter().enumerate() {
+        if !distinct.contains(&v) {
+            distinct.push(v);
+            if distinct.len() == 3 && third_at.is_none() {
+                third_at = Some(i);
+            }
+            if distinct.len() > 5 {
+                break;
+            }
+        }
+    }
+    if let Some(i) = third_at {
+        let seen: Vec<String> = distinct.iter().map(|v| show(*v)).collect();
+        return Err(DataError::new(
+            path,
+            Some(name),
+            format!(
+                "labels must take two values, but row {} adds a third ({}); values seen: {}",
+                i + 1,
+                show(values[i]),
+                seen.join(", ")
+            ),
+        ));
+    }
+    let out: Vec<bool> = values.iter().map(|v| is_pos(*v)).collect();
+    if !explicit {
+        // Without `positive:` numbers must be 0/1.
+        if let Some(i) = values.iter().position(|v| !is_pos(*v) && show(*v) != "0") {
+            return Err(DataError::new(
+                path,
+                Some(name),
+                format!(
+                    "row {} has label {}, which is neither 0 nor 1; {hint}",
+                    i + 1,
+                    show(values[i])
+                ),
+            ));
+        }
+    } else if !out.iter().any(|&p| p) && distinct.len() == 2 {
+        let seen: Vec<String> = distinct.iter().map(|v| show(*v)).collect();
+        return Err(DataError::new(
+            path,
+            Some(name),
+            format!(
+                "no label equals the configured `positive:` value; values seen: {}",
+                seen.join(", ")
+            ),
+        ));
+    }
+    Ok(out)
+}

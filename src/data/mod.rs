@@ -1,0 +1,265 @@
+//! Data: prediction files in, paired and validated columns out.
+//!
+//! polars reads each file lazily, projecting only the named columns. Every problem a
+//! user can make (a missing column, a NaN score, a third label value, duplicate ids,
+//! rows on one side only, …) becomes a [`DataError`] naming the file, the column, the
+//! first offending rows or ids with counts, and the fix. Rows are never dropped.
+
+mod columns;
+mod pair;
+mod read;
+mod slices;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub use slices::Slicing;
+
+/// The label value that means "positive", when labels are not 0/1 or true/false.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum LabelValue {
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(String),
+}
+
+impl fmt::Display for LabelValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LabelValue::Bool(b) => write!(f, "{b}"),
+            LabelValue::Int(i) => write!(f, "{i}"),
+            LabelValue::Float(x) => write!(f, "{x}"),
+            LabelValue::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+/// What to load: files, column names and slicings.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The candidate's predictions (CSV, Parquet, NDJSON).
+    pub candidate: PathBuf,
+    /// The baseline's predictions, if any.
+    pub baseline: Option<PathBuf>,
+    /// Label column.
+    pub label: String,
+    /// Score column.
+    pub score: String,
+    /// Join key; `None` pairs by position.
+    pub id: Option<String>,
+    /// Sample weight column.
+    pub weight: Option<String>,
+    /// The slicings to build; each is one or more columns (one slice per combination).
+    pub slicings: Vec<Vec<String>>,
+    /// The positive label value, when labels are not 0/1 / booleans.
+    pub positive: Option<LabelValue>,
+}
+
+/// One input file as read: for the audit record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileInfo {
+    /// The path as given.
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Data rows read.
+    pub rows: usize,
+}
+
+/// Candidate and baseline rows, paired and validated, in the candidate's row order.
+#[derive(Debug, Clone)]
+pub struct Paired {
+    /// Label per row (`true` = positive).
+    pub positive: Vec<bool>,
+    /// Sample weight per row, when a weight column is given.
+    pub weight: Option<Vec<f64>>,
+    /// Candidate score per row.
+    pub candidate: Vec<f64>,
+    /// Baseline score per row (paired), when a baseline is given.
+    pub baseline: Option<Vec<f64>>,
+    /// One entry per requested slicing, in request order.
+    pub slicings: Vec<Slicing>,
+    /// The candidate file.
+    pub candidate_file: FileInfo,
+    /// The baseline file.
+    pub baseline_file: Option<FileInfo>,
+}
+
+impl Paired {
+    /// Number of paired rows.
+    pub fn len(&self) -> usize {
+        self.positive.len()
+    }
+
+    /// True when there are no rows (never, after a successful load).
+    pub fn is_empty(&self) -> bool {
+        self.positive.is_empty()
+    }
+
+    /// The slicing over exactly these columns, if it was requested.
+    pub fn slicing(&self, columns: &[String]) -> Option<&Slicing> {
+        self.slicings.iter().find(|s| s.columns == columns)
+    }
+}
+
+/// An input problem: exit code 2, nothing judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataError {
+    /// The file, when the problem is in one.
+    pub path: Option<PathBuf>,
+    /// The column, when the problem is in one.
+    pub column: Option<String>,
+    /// What is wrong, where, and how to fix it.
+    pub message: String,
+}
+
+impl DataError {
+    pub(crate) fn new(path: &Path, column: Option<&str>, message: impl Into<String>) -> Self {
+        DataError {
+            path: Some(path.to_path_buf()),
+            column: column.map(str::to_string),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("input error")?;
+        if let Some(p) = &self.path {
+            write!(f, " in {}", p.display())?;
+        }
+        if let Some(c) = &self.column {
+            write!(f, ", column `{c}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for DataError {}
+
+/// Loads, validates and pairs the candidate and baseline files.
+pub fn load(req: &Request) -> Result<Paired, DataError> {
+    let slice_cols = slices::distinct_columns(&req.slicings);
+    let cand_cols = read::Wanted {
+        label: Some(req.label.as_str()),
+        score: &req.score,
+        id: req.id.as_deref(),
+        weight: req.weight.as_deref(),
+        extra: &slice_cols,
+    };
+    let cand = read::read(&req.candidate, &cand_cols, true)?;
+    let cand_side = columns::Side::from_frame(
+        &req.candidate,
+        &cand.frame,
+        &cand_cols,
+        req.positive.as_ref(),
+    )?;
+
+    let mut slicings = Vec::with_capacity(req.slicings.len());
+    for cols in &req.slicings {
+        slicings.push(slices::build(&req.candidate, &cand.frame, cols)?);
+    }
+
+    let (baseline, baseline_file) = match &req.baseline {
+        None => (None, None),
+        Some(path) => {
+            let base_cols = read::Wanted {
+                label: Some(req.label.as_str()),
+                score: &req.score,
+                id: req.id.as_deref(),
+                weight: req.weight.as_deref(),
+                extra: &[],
+            };
+            // The label and weight may live in the candidate file only.
+            let base = read::read(path, &base_cols, false)?;
+            let base_side =
+                columns::Side::from_frame(path, &base.frame, &base_cols, req.positive.as_ref())?;
+            let order = match &req.id {
+                Some(id) => pair::by_id((&req.candidate, &cand.frame), (path, &base.frame), id)?,
+                None => pair::by_position(&req.candidate, cand_side.len(), path, base_side.len())?,
+            };
+            let scores = pair::check_agreement(
+                (&req.candidate, &cand_side, &cand.frame),
+                (path, &base_side, &base.frame),
+                order.as_deref(),
+                req,
+            )?;
+            let info = FileInfo {
+                path: path.clone(),
+                sha256: base.sha256,
+                rows: base_side.len(),
+            };
+            (Some(scores), Some(info))
+        }
+    };
+
+    let candidate_file = FileInfo {
+        path: req.candidate.clone(),
+        sha256: cand.sha256,
+        rows: cand_side.len(),
+    };
+    let columns::Side {
+        positive,
+        weight,
+        score,
+        ..
+    } = cand_side;
+    Ok(Paired {
+        positive: positive.unwrap_or_default(),
+        weight,
+        candidate: score,
+        baseline,
+        slicings,
+        candidate_file,
+        baseline_file,
+    })
+}
+
+/// Formats up to five examples and the total, e.g. `rows 3, 9 (2 in all)`.
+pub(crate) fn examples<T: fmt::Display>(items: &[T], total: usize) -> String {
+    let shown: Vec<String> = items.iter().take(5).map(|x| x.to_string()).collect();
+    if total > shown.len() {
+        format!("{} … ({total} in all)", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Checks that scores read as probabilities lie in `[0, 1]`; `why` says which metric needs it.
+pub fn check_unit_interval(
+    scores: &[f64],
+    path: &Path,
+    column: &str,
+    why: &str,
+) -> Result<(), DataError> {
+    let bad: Vec<usize> = scores
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !(0.0..=1.0).contains(*s))
+        .map(|(i, _)| i + 1)
+        .take(5)
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    let count = scores.iter().filter(|s| !(0.0..=1.0).contains(*s)).count();
+    let first = scores[bad[0] - 1];
+    Err(DataError::new(
+        path,
+        Some(column),
+        format!(
+            "{count} score(s) outside [0, 1] at row(s) {} (e.g. {first}); {why}: pass calibrated probabilities, or gate on ranking metrics (roc_auc, pr_auc) only",
+            examples(&bad, count)
+        ),
+    ))
+}

@@ -1,0 +1,216 @@
+//! Reading one prediction file with polars, projecting only the wanted columns.
+
+use std::io::Read as _;
+use std::path::Path;
+
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::DataError;
+
+/// The columns to read from one file.
+pub(crate) struct Wanted<'a> {
+    pub label: Option<&'a str>,
+    pub score: &'a str,
+    pub id: Option<&'a str>,
+    pub weight: Option<&'a str>,
+    pub extra: &'a [String],
+}
+
+/// A file read into memory with its hash.
+pub(crate) struct Loaded {
+    pub frame: DataFrame,
+    pub sha256: String,
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Csv,
+    Parquet,
+    Ndjson,
+}
+
+fn format_of(path: &Path) -> Result<Format, DataError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" => Ok(Format::Csv),
+        "parquet" | "pq" => Ok(Format::Parquet),
+        "ndjson" | "jsonl" | "json" => Ok(Format::Ndjson),
+        _ => Err(DataError::new(
+            path,
+            None,
+            format!(
+                "cannot tell the format from the extension `{ext}`; use .csv, .parquet or .ndjson/.jsonl"
+            ),
+        )),
+    }
+}
+
+/// Reads the wanted columns of `path`. With `required_all` every wanted column must
+/// exist; otherwise the label and weight are optional (the baseline may omit them).
+pub(crate) fn read(
+    path: &Path,
+    wanted: &Wanted<'_>,
+    required_all: bool,
+) -> Result<Loaded, DataError> {
+    let format = format_of(path)?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        DataError::new(path, None, format!("cannot open the file: {e}; check the path (relative paths are relative to the config file)"))
+    })?;
+    if meta.is_dir() {
+        return Err(DataError::new(path, None, "is a directory, not a file"));
+    }
+    if meta.len() == 0 {
+        return Err(DataError::new(
+            path,
+            None,
+            "the file is empty; it must hold a header and one row per prediction",
+        ));
+    }
+
+    // Hash on a second thread while polars reads: the bytes come from the page cache.
+    let (hash, frame) = std::thread::scope(|s| {
+        let hasher = s.spawn(|| sha256_file(path));
+        let frame = scan(path, format, wanted, required_all);
+        let hash = hasher
+            .join()
+            .unwrap_or_else(|_| Err("hashing thread failed".to_string()));
+        (hash, frame)
+    });
+    let frame = frame?;
+    let sha256 =
+        hash.map_err(|e| DataError::new(path, None, format!("cannot read the file: {e}")))?;
+    if frame.height() == 0 {
+        return Err(DataError::new(
+            path,
+            None,
+            "the file has a header but no rows",
+        ));
+    }
+    Ok(Loaded { frame, sha256 })
+}
+
+fn sha256_file(path: &Path) -> Result<String, String> {
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+fn scan(
+    path: &Path,
+    format: Format,
+    wanted: &Wanted<'_>,
+    required_all: bool,
+) -> Result<DataFrame, DataError> {
+    let fail = |e: PolarsError| DataError::new(path, None, describe(format, e));
+    let pl_path = PlRefPath::try_from_path(path).map_err(fail)?;
+    let lf = match format {
+        Format::Csv => LazyCsvReader::new(pl_path)
+            .with_has_header(true)
+            .with_infer_schema_length(Some(10_000))
+            .finish()
+            .map_err(fail)?,
+        Format::Parquet => {
+            LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()).map_err(fail)?
+        }
+        Format::Ndjson => LazyJsonLineReader::new(pl_path)
+            .with_infer_schema_length(std::num::NonZeroUsize::new(10_000))
+            .finish()
+            .map_err(fail)?,
+    };
+    let mut lf = lf;
+    let schema = lf.collect_schema().map_err(fail)?;
+    let available: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+
+    let mut names: Vec<(&str, &str, bool)> = Vec::new(); // (column, role, required)
+    if let Some(l) = wanted.label {
+        names.push((l, "label", required_all));
+    }
+    names.push((wanted.score, "score", true));
+    if let Some(i) = wanted.id {
+        names.push((i, "id", true));
+    }
+    if let Some(w) = wanted.weight {
+        names.push((w, "weight", required_all));
+    }
+    for e in wanted.extra {
+        names.push((e.as_str(), "slice", true));
+    }
+
+    let mut select: Vec<Expr> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, role, required) in names {
+        if seen.contains(&name) {
+            continue;
+        }
+        if available.iter().any(|a| a == name) {
+            seen.push(name);
+            select.push(col(name));
+        } else if required {
+            return Err(DataError::new(
+                path,
+                Some(name),
+                format!(
+                    "the {role} column `{name}` is missing; the file has {}{}",
+                    list_columns(&available),
+                    near_miss(name, &available)
+                ),
+            ));
+        }
+    }
+    lf.select(select).collect().map_err(fail)
+}
+
+fn list_columns(available: &[String]) -> String {
+    if available.is_empty() {
+        return "no columns".into();
+    }
+    let shown: Vec<String> = available
+        .iter()
+        .take(12)
+        .map(|c| format!("`{c}`"))
+        .collect();
+    let more = if available.len() > 12 {
+        format!(" and {} more", available.len() - 12)
+    } else {
+        String::new()
+    };
+    format!("columns {}{more}", shown.join(", "))
+}
+
+fn near_miss(name: &str, available: &[String]) -> String {
+    let lower = name.to_ascii_lowercase();
+    available
+        .iter()
+        .find(|a| a.to_ascii_lowercase() == lower || a.trim() == name)
+        .map(|a| format!(" (did you mean `{a}`? names are case- and space-sensitive); set it under `columns:`"))
+        .unwrap_or_else(|| "; set the right name under `columns:` in the config".to_string())
+}
+
+/// Turns a polars error into one sentence without a backtrace.
+fn describe(format: Format, e: PolarsError) -> String {
+    let kind = match format {
+        Format::Csv => "CSV",
+        Format::Parquet => "Parquet",
+        Format::Ndjson => "NDJSON",
+    };
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("").trim();
+    format!("cannot read the file as {kind}: {first}")
+}

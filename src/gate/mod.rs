@@ -1,0 +1,634 @@
+//! Gates: a checked rule plus measured values in, outcomes (pass / fail / skip, with a
+//! reason a reviewer understands) out.
+//!
+//! Every rule becomes a bound on one quantity: the candidate's value for `min`/`max`, the
+//! delta oriented so that positive is better for the relative rules. The decision itself
+//! (CONTRACT §3) is [`stats::decision::decide`]; this stage adds slices, `min_slice`,
+//! multiple-comparison correction and the words.
+
+use std::fmt::Write as _;
+
+use crate::config::{Correction, Evidence, GateSpec, MinSlice, Rule, Severity, Test};
+use crate::metrics::{Direction, MetricId};
+use crate::stats::Interval;
+use crate::stats::correction;
+use crate::stats::decision::{self, Bound};
+use crate::stats::mcnemar::McNemar;
+
+/// A slice: `(column, value)` pairs, empty for the whole data set; `None` = missing value.
+pub type SliceKey = Vec<(String, Option<String>)>;
+
+/// How the spread of an estimate is known, for margin p-values and detectable effects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Spread {
+    /// No spread (no row-level data for it).
+    None,
+    /// Normal approximation with this standard error (DeLong).
+    Normal(f64),
+    /// Bootstrap replicate values of the quantity.
+    Replicates(Vec<f64>),
+}
+
+impl Spread {
+    fn se(&self) -> Option<f64> {
+        match self {
+            Spread::None => None,
+            Spread::Normal(se) => Some(*se),
+            Spread::Replicates(r) if r.len() > 1 => {
+                let n = r.len() as f64;
+                let mean = r.iter().sum::<f64>() / n;
+                Some((r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
+            }
+            Spread::Replicates(_) => None,
+        }
+    }
+
+    fn negated(&self) -> Spread {
+        match self {
+            Spread::Replicates(r) => Spread::Replicates(r.iter().map(|x| -x).collect()),
+            other => other.clone(),
+        }
+    }
+}
+
+/// A point estimate with its interval and spread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// The value.
+    pub value: f64,
+    /// Its confidence interval, when row-level data allow one.
+    pub interval: Option<Interval>,
+    /// How its spread is known.
+    pub spread: Spread,
+}
+
+impl Estimate {
+    /// A bare value without interval.
+    pub fn point(value: f64) -> Self {
+        Estimate {
+            value,
+            interval: None,
+            spread: Spread::None,
+        }
+    }
+
+    fn negated(&self) -> Estimate {
+        Estimate {
+            value: -self.value,
+            interval: self.interval.map(|iv| Interval {
+                lo: -iv.hi,
+                hi: -iv.lo,
+            }),
+            spread: self.spread.negated(),
+        }
+    }
+}
+
+/// What was measured for one gate's metric on one slice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    /// The slice (empty = whole data set).
+    pub slice: SliceKey,
+    /// Rows in the slice.
+    pub rows: u64,
+    /// Positive rows in the slice.
+    pub positives: u64,
+    /// The candidate's value, or why it has none.
+    pub candidate: Result<Estimate, String>,
+    /// The baseline's value, when there is a baseline.
+    pub baseline: Option<Result<f64, String>>,
+    /// The raw delta (candidate − baseline) with its interval, when there is a baseline.
+    pub delta: Option<Result<Estimate, String>>,
+    /// The test's p-value of "no difference" (DeLong, McNemar or bootstrap).
+    pub p_value: Option<f64>,
+    /// McNemar's counts, for McNemar gates.
+    pub mcnemar: Option<McNemar>,
+}
+
+/// A gate's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The rule holds.
+    Pass,
+    /// The rule is broken.
+    Fail,
+    /// Not judged (slice too small, or the metric undefined on it).
+    Skip,
+}
+
+impl Status {
+    /// The name used in the JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+        }
+    }
+}
+
+/// The outcome of one gate on one slice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The gate's id.
+    pub id: String,
+    /// The metric.
+    pub metric: MetricId,
+    /// The slice (empty = whole data set).
+    pub slice: SliceKey,
+    /// Pass, fail or skip.
+    pub status: Status,
+    /// Whether a failure blocks.
+    pub severity: Severity,
+    /// The rule.
+    pub rule: Rule,
+    /// The rule's number.
+    pub limit: f64,
+    /// The evidence asked for.
+    pub evidence: Evidence,
+    /// The test used.
+    pub test: Test,
+    /// Candidate value.
+    pub candidate: Option<f64>,
+    /// Baseline value.
+    pub baseline: Option<f64>,
+    /// Candidate − baseline (not oriented).
+    pub delta: Option<f64>,
+    /// Interval of the judged quantity, unoriented: the delta's for relative rules, the
+    /// candidate's for absolute ones.
+    pub ci: Option<Interval>,
+    /// The test's p-value.
+    pub p_value: Option<f64>,
+    /// The margin p-value after correction over the slices (`significant` gates with `by`).
+    pub p_adjusted: Option<f64>,
+    /// True when the interval straddles the limit: the data cannot tell.
+    pub inconclusive: bool,
+    /// Smallest regression the data could detect (80 % power), for skipped or
+    /// inconclusive slices.
+    pub detectable: Option<f64>,
+    /// Rows in the slice.
+    pub rows: u64,
+    /// Positives in the slice.
+    pub positives: u64,
+    /// McNemar's counts, when McNemar was the test.
+    pub mcnemar: Option<McNemar>,
+    /// One sentence a reviewer understands.
+    pub reason: String,
+}
+
+impl Outcome {
+    /// True when this outcome blocks the promotion.
+    pub fn blocks(&self) -> bool {
+        self.status == Status::Fail && self.severity == Severity::Block
+    }
+}
+
+/// The overall verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every gate passed (or was skipped).
+    Pass,
+    /// Only warn-severity gates failed.
+    Warn,
+    /// A blocking gate failed.
+    Fail,
+}
+
+impl Verdict {
+    /// From all outcomes.
+    pub fn of(outcomes: &[Outcome]) -> Verdict {
+        if outcomes.iter().any(Outcome::blocks) {
+            Verdict::Fail
+        } else if outcomes.iter().any(|o| o.status == Status::Fail) {
+            Verdict::Warn
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// The name used in the JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+        }
+    }
+
+    /// The process exit code (CONTRACT §2).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Verdict::Fail => 1,
+            _ => 0,
+        }
+    }
+}
+
+/// Settings that apply to every gate.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Minimum slice size.
+    pub min_slice: MinSlice,
+    /// Confidence level.
+    pub confidence: f64,
+}
+
+/// The quantity a rule bounds, oriented so that the bound reads the same way for every metric.
+struct Judged {
+    est: Estimate,
+    bound: Bound,
+    /// True when `est` is the delta negated because lower is better.
+    flipped: bool,
+}
+
+fn judged(
+    g: &GateSpec,
+    cand: &Estimate,
+    base: Option<f64>,
+    delta: Option<&Estimate>,
+) -> Option<Judged> {
+    let lower_better = g.metric.direction() == Direction::LowerIsBetter;
+    let oriented = |d: &Estimate| if lower_better { d.negated() } else { d.clone() };
+    Some(match g.rule {
+        Rule::Min => Judged {
+            est: cand.clone(),
+            bound: Bound::AtLeast(g.limit),
+            flipped: false,
+        },
+        Rule::Max => Judged {
+            est: cand.clone(),
+            bound: Bound::AtMost(g.limit),
+            flipped: false,
+        },
+        Rule::MaxRegression => Judged {
+            est: oriented(delta?),
+            bound: Bound::AtLeast(-g.limit),
+            flipped: lower_better,
+        },
+        Rule::MaxRegressionRel => Judged {
+            est: oriented(delta?),
+            bound: Bound::AtLeast(-g.limit * base?.abs()),
+            flipped: lower_better,
+        },
+        Rule::MinImprovement => Judged {
+            est: oriented(delta?),
+            bound: Bound::AtLeast(g.limit),
+            flipped: lower_better,
+        },
+    })
+}
+
+fn to_stats_evidence(e: Evidence) -> decision::Evidence {
+    match e {
+        Evidence::Point => decision::Evidence::Point,
+        Evidence::Significant => decision::Evidence::Significant,
+        Evidence::Confident => decision::Evidence::Confident,
+    }
+}
+
+fn to_stats_correction(c: Correction) -> correction::Correction {
+    match c {
+        Correction::Holm => correction::Correction::Holm,
+        Correction::Bh => correction::Correction::BenjaminiHochberg,
+        Correction::None => correction::Correction::None,
+    }
+}
+
+/// Judges one gate on each measured slice (one entry for a gate without `by`).
+pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Outcome> {
+    let sliced = !g.by.is_empty();
+    let alpha = 1.0 - settings.confidence;
+    let mut out: Vec<Outcome> = Vec::with_capacity(measured.len());
+    // Margin p-values of `significant` slices, for the correction: (index in out, p).
+    let mut family: Vec<(usize, f64)> = Vec::new();
+
+    for m in measured {
+        let mut o = Outcome {
+            id: g.id.clone(),
+            metric: g.metric,
+            slice: m.slice.clone(),
+            status: Status::Skip,
+            severity: g.severity,
+            rule: g.rule,
+            limit: g.limit,
+            evidence: g.evidence,
+            test: g.test,
+            candidate: m.candidate.as_ref().ok().map(|e| e.value),
+            baseline: m.baseline.as_ref().and_then(|b| b.as_ref().ok().copied()),
+            delta: m
+                .delta
+                .as_ref()
+                .and_then(|d| d.as_ref().ok().map(|e| e.value)),
+            ci: None,
+            p_value: m.p_value,
+            p_adjusted: None,
+            inconclusive: false,
+            detectable: None,
+            rows: m.rows,
+            positives: m.positives,
+            mcnemar: m.mcnemar,
+            reason: String::new(),
+        };
+        let delta_est = m.delta.as_ref().and_then(|d| d.as_ref().ok());
+        let detectable_se = if g.rule.is_relative() {
+            delta_est.and_then(|d| d.spread.se())
+        } else {
+            m.candidate.as_ref().ok().and_then(|c| c.spread.se())
+        };
+        let detectable = detectable_se
+            .map(|se| decision::min_detectable_effect(se, settings.confidence, 0.8))
+            .filter(|x| x.is_finite());
+
+        if sliced {
+            let ms = settings.min_slice;
+            let negatives = m.rows - m.positives;
+            let mut short = Vec::new();
+            if m.rows < ms.rows {
+                short.push(format!("{} rows < {}", m.rows, ms.rows));
+            }
+            if m.positives < ms.positives {
+                short.push(format!("{} positives < {}", m.positives, ms.positives));
+            }
+            if negatives < ms.negatives {
+                short.push(format!("{negatives} negatives < {}", ms.negatives));
+            }
+            if !short.is_empty() {
+                o.detectable = detectable;
+                o.reason = format!(
+                    "slice too small to judge ({}; see `min_slice`)",
+                    short.join(", ")
+                );
+                if let Some(d) = detectable {
+                    let _ = write!(
+                        o.reason,
+                        "; it could only detect a change of about {}",
+                        num(d)
+                    );
+                }
+                out.push(o);
+                continue;
+            }
+        }
+
+        let unusable = |why: &str, o: &mut Outcome| {
+            if sliced {
+                o.status = Status::Skip;
+                o.reason = format!("not judged on this slice: {why}");
+            } else {
+                o.status = Status::Fail;
+                o.reason = format!(
+                    "{} cannot be computed on the whole data set: {why}",
+                    g.metric
+                );
+            }
+        };
+        let cand = match &m.candidate {
+            Ok(c) => c,
+            Err(why) => {
+                unusable(&format!("candidate {why}"), &mut o);
+                out.push(o);
+                continue;
+            }
+        };
+        let base = match (&m.baseline, g.rule.is_relative()) {
+            (Some(Ok(b)), _) => Some(*b),
+            (Some(Err(why)), true) => {
+                unusable(&format!("baseline {why}"), &mut o);
+                out.push(o);
+                continue;
+            }
+            _ => None,
+        };
+        let delta = match (&m.delta, g.rule.is_relative()) {
+            (Some(Ok(d)), _) => Some(d),
+            (Some(Err(why)), true) => {
+                unusable(why, &mut o);
+                out.push(o);
+                continue;
+            }
+            _ => None,
+        };
+        let Some(j) = judged(g, cand, base, delta) else {
+            unusable("no baseline to compare with", &mut o);
+            out.push(o);
+            continue;
+        };
+        // The interval in the JSON is unoriented, like `delta`.
+        o.ci = if g.rule.is_relative() {
+            delta.and_then(|d| d.interval)
+        } else {
+            cand.interval
+        };
+
+        match decision::decide(
+            j.est.value,
+            j.est.interval,
+            j.bound,
+            to_stats_evidence(g.evidence),
+        ) {
+            Ok(d) => {
+                o.status = if d.pass { Status::Pass } else { Status::Fail };
+                o.inconclusive = d.inconclusive;
+            }
+            Err(_) => {
+                o.status = Status::Fail;
+                o.reason = format!(
+                    "`evidence: {}` needs a confidence interval and none could be computed on these rows",
+                    g.evidence.as_str()
+                );
+                out.push(o);
+                continue;
+            }
+        }
+        if o.inconclusive {
+            o.detectable = detectable;
+        }
+        if g.evidence == Evidence::Significant {
+            let p = match (g.test, &m.mcnemar) {
+                // McNemar tests equal error rates; it speaks only to a regression.
+                (Test::Mcnemar, Some(mc)) => {
+                    if j.est.value < 0.0 {
+                        mc.p
+                    } else {
+                        1.0
+                    }
+                }
+                _ => match &j.est.spread {
+                    Spread::Normal(se) => decision::margin_p_normal(j.est.value, *se, j.bound),
+                    Spread::Replicates(r) => decision::margin_p_bootstrap(r, j.bound),
+                    Spread::None => f64::NAN,
+                },
+            };
+            if g.test == Test::Mcnemar && !sliced {
+                o.status = if p < alpha {
+                    Status::Fail
+                } else {
+                    Status::Pass
+                };
+            }
+            if sliced && p.is_finite() {
+                family.push((out.len(), p));
+            }
+        }
+        o.reason = reason(g, &o, &j, settings.confidence);
+        out.push(o);
+    }
+
+    // Correct the slice family of a `significant` gate: fail iff the adjusted margin
+    // p-value is below α. Without correction the interval rule above already decided
+    // (except McNemar, which decides by its p-value).
+    if !family.is_empty() {
+        let ps: Vec<f64> = family.iter().map(|(_, p)| *p).collect();
+        let adjusted = correction::adjust(&ps, to_stats_correction(g.correction));
+        for ((i, _), adj) in family.iter().zip(adjusted) {
+            let o = &mut out[*i];
+            if g.correction != Correction::None {
+                o.p_adjusted = Some(adj);
+            } else if g.test != Test::Mcnemar {
+                // Uncorrected: the interval rule already decided.
+                continue;
+            }
+            let fails = adj < alpha;
+            let was = o.status;
+            o.status = if fails { Status::Fail } else { Status::Pass };
+            if was != o.status {
+                let method = match g.correction {
+                    Correction::Holm => "Holm",
+                    Correction::Bh => "Benjamini–Hochberg",
+                    Correction::None => "uncorrected",
+                };
+                let _ = write!(
+                    o.reason,
+                    "; after {method} correction over {} slices the adjusted p = {} {} α = {}, so it {}",
+                    family.len(),
+                    num(adj),
+                    if fails { "<" } else { "≥" },
+                    num(alpha),
+                    if fails { "fails" } else { "passes" }
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Formats a number for prose: four significant decimals, no trailing zeros.
+pub fn num(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let a = x.abs();
+    let s = if !(1e-4..1e6).contains(&a) {
+        format!("{x:.3e}")
+    } else if a >= 100.0 {
+        format!("{x:.2}")
+    } else {
+        // Four decimals, more for small numbers so that two significant digits show.
+        let decimals = if a >= 0.01 {
+            4
+        } else {
+            (2.0 - a.log10().floor()) as usize
+        }
+        .min(8);
+        format!("{x:.decimals$}")
+    };
+    if s.contains('.') && !s.contains('e') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+fn interval_text(iv: Interval, confidence: f64) -> String {
+    format!(
+        "{}% CI [{}, {}]",
+        num(confidence * 100.0),
+        num(iv.lo),
+        num(iv.hi)
+    )
+}
+
+/// One sentence explaining the outcome.
+fn reason(g: &GateSpec, o: &Outcome, j: &Judged, confidence: f64) -> String {
+    let metric = g.metric.to_string();
+    let pass = o.status == Status::Pass;
+    // What the rule asks, in words, on the oriented quantity.
+    let limit_words = match g.rule {
+        Rule::Min => format!("the floor {}", num(g.limit)),
+        Rule::Max => format!("the ceiling {}", num(g.limit)),
+        Rule::MaxRegression => format!("the allowed regression of {}", num(g.limit)),
+        Rule::MaxRegressionRel => format!(
+            "the allowed regression of {}% ({})",
+            num(g.limit * 100.0),
+            num(-j.bound.limit())
+        ),
+        Rule::MinImprovement => format!("the required improvement of {}", num(g.limit)),
+    };
+    let what = if g.rule.is_relative() {
+        let (c, b) = (
+            o.candidate.unwrap_or(f64::NAN),
+            o.baseline.unwrap_or(f64::NAN),
+        );
+        let d = o.delta.unwrap_or(f64::NAN);
+        let moved = if j.est.value < 0.0 {
+            "worsened"
+        } else {
+            "improved"
+        };
+        let change = if d == 0.0 {
+            "did not change".to_string()
+        } else {
+            format!("{moved} by {}", num(d.abs()))
+        };
+        format!("{metric} {change} ({} → {})", num(b), num(c))
+    } else {
+        format!("{metric} is {}", num(j.est.value))
+    };
+    // Interval of the oriented quantity as the reviewer reads it: unoriented values.
+    let ci = o.ci.map(|iv| interval_text(iv, confidence));
+    let bound_raw = if j.flipped {
+        -j.bound.limit()
+    } else {
+        j.bound.limit()
+    };
+    match (g.evidence, pass, o.inconclusive, ci) {
+        (Evidence::Point, true, ..) => format!("{what}, within {limit_words}"),
+        (Evidence::Point, false, ..) => format!("{what}, beyond {limit_words}"),
+        (Evidence::Significant, true, true, Some(ci)) => {
+            format!("{what}: within noise, {ci} does not exclude {limit_words}")
+        }
+        (Evidence::Significant, true, _, Some(ci)) => format!("{what}: {ci} meets {limit_words}"),
+        (Evidence::Significant, false, _, Some(ci)) => format!(
+            "{what} beyond noise: {ci} lies entirely past {} ({limit_words})",
+            num(bound_raw)
+        ),
+        (Evidence::Confident, true, _, Some(ci)) => {
+            format!("{what}: shown within {limit_words}, {ci}")
+        }
+        (Evidence::Confident, false, true, Some(ci)) => {
+            let mut s = format!(
+                "{what}: not shown within {limit_words}, {ci} reaches past {} (inconclusive",
+                num(bound_raw)
+            );
+            if let Some(d) = o.detectable {
+                let _ = write!(s, "; these rows detect changes of about {} or more", num(d));
+            }
+            s.push(')');
+            s
+        }
+        (Evidence::Confident, false, false, Some(ci)) => {
+            format!(
+                "{what}: {ci} lies entirely past {} ({limit_words})",
+                num(bound_raw)
+            )
+        }
+        (_, true, ..) => format!("{what}, within {limit_words}"),
+        (_, false, ..) => format!("{what}, beyond {limit_words}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

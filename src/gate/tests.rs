@@ -1,0 +1,230 @@
+use super::*;
+use crate::config::{Correction, Evidence, GateSpec, MinSlice, Rule, Severity, Test};
+
+fn gate(metric: &str, rule: Rule, limit: f64, evidence: Evidence, by: &[&str]) -> GateSpec {
+    GateSpec {
+        id: "g".into(),
+        metric: metric.parse().unwrap(),
+        rule,
+        limit,
+        evidence,
+        test: Test::Bootstrap,
+        by: by.iter().map(|s| s.to_string()).collect(),
+        severity: Severity::Block,
+        correction: Correction::Holm,
+        line: 1,
+    }
+}
+
+fn settings() -> Settings {
+    Settings {
+        min_slice: MinSlice {
+            rows: 100,
+            positives: 10,
+            negatives: 10,
+        },
+        confidence: 0.95,
+    }
+}
+
+fn paired(c: f64, b: f64, ci: Option<(f64, f64)>, slice: &str) -> Measured {
+    let interval = ci.map(|(lo, hi)| Interval { lo, hi });
+    Measured {
+        slice: if slice.is_empty() {
+            vec![]
+        } else {
+            vec![("country".into(), Some(slice.into()))]
+        },
+        rows: 1000,
+        positives: 100,
+        candidate: Ok(Estimate::point(c)),
+        baseline: Some(Ok(b)),
+        delta: Some(Ok(Estimate {
+            value: c - b,
+            interval,
+            spread: Spread::None,
+        })),
+        p_value: None,
+        mcnemar: None,
+    }
+}
+
+#[test]
+fn point_regression_rule_follows_contract() {
+    let g = gate("roc_auc", Rule::MaxRegression, 0.005, Evidence::Point, &[]);
+    let o = &judge(&g, &[paired(0.9391, 0.9484, None, "")], &settings())[0];
+    assert_eq!(o.status, Status::Fail);
+    assert!((o.delta.unwrap() + 0.0093).abs() < 1e-12);
+    assert!(o.reason.contains("worsened by 0.0093"), "{}", o.reason);
+    let o = &judge(&g, &[paired(0.946, 0.9484, None, "")], &settings())[0];
+    assert_eq!(o.status, Status::Pass, "{}", o.reason);
+}
+
+#[test]
+fn lower_is_better_metrics_are_oriented() {
+    // log_loss rising by 0.02 is a regression of 0.02.
+    let g = gate("log_loss", Rule::MaxRegression, 0.01, Evidence::Point, &[]);
+    let o = &judge(&g, &[paired(0.32, 0.30, None, "")], &settings())[0];
+    assert_eq!(o.status, Status::Fail, "{}", o.reason);
+    assert!(
+        (o.delta.unwrap() - 0.02).abs() < 1e-12,
+        "delta stays candidate - baseline"
+    );
+    let o = &judge(&g, &[paired(0.28, 0.30, None, "")], &settings())[0];
+    assert_eq!(o.status, Status::Pass);
+    // max on a lower-is-better metric is a ceiling on the raw value.
+    let g = gate("log_loss", Rule::Max, 0.3, Evidence::Point, &[]);
+    assert_eq!(
+        judge(&g, &[paired(0.31, 0.30, None, "")], &settings())[0].status,
+        Status::Fail
+    );
+}
+
+#[test]
+fn significant_and_confident_follow_the_interval() {
+    // The contract's example: drop 0.0093, CI [-0.0144, -0.0042], margin 0.005.
+    let m = paired(0.9391, 0.9484, Some((-0.0144, -0.0042)), "");
+    let sig = gate(
+        "roc_auc",
+        Rule::MaxRegression,
+        0.005,
+        Evidence::Significant,
+        &[],
+    );
+    let o = &judge(&sig, std::slice::from_ref(&m), &settings())[0];
+    assert_eq!(o.status, Status::Pass, "hi = -0.0042 >= -0.005");
+    assert!(o.inconclusive);
+    assert!(o.reason.contains("within noise"), "{}", o.reason);
+    let conf = gate(
+        "roc_auc",
+        Rule::MaxRegression,
+        0.005,
+        Evidence::Confident,
+        &[],
+    );
+    let o = &judge(&conf, std::slice::from_ref(&m), &settings())[0];
+    assert_eq!(o.status, Status::Fail, "lo = -0.0144 < -0.005");
+    assert!(o.reason.contains("inconclusive"), "{}", o.reason);
+    // Entirely below the margin: both fail.
+    let m = paired(0.92, 0.9484, Some((-0.04, -0.01)), "");
+    assert_eq!(
+        judge(&sig, std::slice::from_ref(&m), &settings())[0].status,
+        Status::Fail
+    );
+    assert_eq!(judge(&conf, &[m], &settings())[0].status, Status::Fail);
+}
+
+#[test]
+fn relative_margin_scales_with_the_baseline() {
+    let g = gate("pr_auc", Rule::MaxRegressionRel, 0.05, Evidence::Point, &[]);
+    // 5 % of 0.6 is 0.03: a drop of 0.02 passes, 0.04 fails.
+    assert_eq!(
+        judge(&g, &[paired(0.58, 0.6, None, "")], &settings())[0].status,
+        Status::Pass
+    );
+    assert_eq!(
+        judge(&g, &[paired(0.56, 0.6, None, "")], &settings())[0].status,
+        Status::Fail
+    );
+}
+
+#[test]
+fn small_slices_are_skipped_with_counts() {
+    let g = gate("pr_auc", Rule::Min, 0.3, Evidence::Point, &["country"]);
+    let mut m = paired(0.1, 0.2, None, "LU");
+    m.rows = 40;
+    m.positives = 2;
+    let o = &judge(&g, &[m], &settings())[0];
+    assert_eq!(o.status, Status::Skip);
+    assert!(
+        o.reason.contains("40 rows < 100") && o.reason.contains("2 positives < 10"),
+        "{}",
+        o.reason
+    );
+}
+
+#[test]
+fn undefined_metric_skips_a_slice_but_fails_the_whole_set() {
+    let mut m = paired(0.5, 0.5, None, "DE");
+    m.candidate = Err("undefined: no positive rows".into());
+    let g = gate("pr_auc", Rule::Min, 0.3, Evidence::Point, &["country"]);
+    assert_eq!(
+        judge(&g, std::slice::from_ref(&m), &settings())[0].status,
+        Status::Skip
+    );
+    m.slice.clear();
+    let g = gate("pr_auc", Rule::Min, 0.3, Evidence::Point, &[]);
+    let o = &judge(&g, &[m], &settings())[0];
+    assert_eq!(o.status, Status::Fail);
+    assert!(o.reason.contains("no positive rows"), "{}", o.reason);
+}
+
+#[test]
+fn holm_correction_can_rescue_a_marginal_slice() {
+    // Normal spreads: slice A clearly regressed, slice B only marginally (uncorrected p ≈ 0.03).
+    let mut g = gate(
+        "roc_auc",
+        Rule::MaxRegression,
+        0.0,
+        Evidence::Significant,
+        &["country"],
+    );
+    let mk = |d: f64, se: f64, s: &str| {
+        let mut m = paired(0.9 + d, 0.9, None, s);
+        let z = crate::stats::z_critical(0.95);
+        m.delta = Some(Ok(Estimate {
+            value: d,
+            interval: Some(Interval {
+                lo: d - z * se,
+                hi: d + z * se,
+            }),
+            spread: Spread::Normal(se),
+        }));
+        m
+    };
+    let ms = [
+        mk(-0.05, 0.01, "A"),
+        mk(-0.0217, 0.01, "B"),
+        mk(0.01, 0.01, "C"),
+    ];
+    let out = judge(&g, &ms, &settings());
+    assert_eq!(out[0].status, Status::Fail);
+    assert_eq!(
+        out[1].status,
+        Status::Pass,
+        "Holm over 3 slices: {}",
+        out[1].reason
+    );
+    assert!(out[1].p_adjusted.unwrap() > 0.05);
+    assert_eq!(out[2].status, Status::Pass);
+    g.correction = Correction::None;
+    let out = judge(&g, &ms, &settings());
+    assert_eq!(
+        out[1].status,
+        Status::Fail,
+        "uncorrected, the interval excludes 0"
+    );
+    assert!(out[1].p_adjusted.is_none());
+}
+
+#[test]
+fn verdict_and_exit_codes() {
+    let g = gate("pr_auc", Rule::Min, 0.3, Evidence::Point, &[]);
+    let fail = judge(&g, &[paired(0.1, 0.2, None, "")], &settings());
+    assert_eq!(Verdict::of(&fail), Verdict::Fail);
+    assert_eq!(Verdict::of(&fail).exit_code(), 1);
+    let mut warn = fail.clone();
+    warn[0].severity = Severity::Warn;
+    assert_eq!(Verdict::of(&warn), Verdict::Warn);
+    assert_eq!(Verdict::of(&warn).exit_code(), 0);
+}
+
+#[test]
+fn numbers_read_well() {
+    assert_eq!(num(0.9391), "0.9391");
+    assert_eq!(num(-0.0093), "-0.0093");
+    assert_eq!(num(0.005), "0.005");
+    assert_eq!(num(0.00033), "0.00033");
+    assert_eq!(num(40000.0), "40000");
+    assert_eq!(num(95.0), "95");
+}

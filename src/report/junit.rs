@@ -1,0 +1,90 @@
+//! JUnit XML: one test case per gate and slice, for GitLab's and GitHub's test reporters.
+//!
+//! A blocking failure is a `<failure>`; a skipped slice is `<skipped>`; a failed
+//! warn-severity gate passes with its warning in `<system-out>`, so test reporters that
+//! fail a build on any failure do not block on a warning.
+
+use std::fmt::Write as _;
+
+use super::escape::xml;
+use super::{Run, slice_label};
+use crate::config::Severity;
+use crate::gate::Status;
+
+/// The JUnit XML document.
+pub fn junit_xml(run: &Run) -> String {
+    let tests = run.outcomes.len();
+    let failures = run.outcomes.iter().filter(|o| o.blocks()).count();
+    let skipped = run
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Skip)
+        .count();
+    let suite = xml(&format!("modelgate: {}", run.name));
+    let class = xml(&format!("modelgate.{}", run.name));
+    let mut s = String::new();
+    s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        s,
+        "<testsuites name=\"modelgate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+    );
+    let _ = writeln!(
+        s,
+        "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+    );
+    for o in &run.outcomes {
+        let name = if o.slice.is_empty() {
+            o.id.clone()
+        } else {
+            format!("{} [{}]", o.id, slice_label(&o.slice))
+        };
+        let _ = write!(
+            s,
+            "    <testcase classname=\"{class}\" name=\"{}\" time=\"0\"",
+            xml(&name)
+        );
+        let detail = format!(
+            "metric: {}\nrule: {} {}\nevidence: {}\ntest: {}\ncandidate: {}\nbaseline: {}\ndelta: {}\n",
+            o.metric,
+            o.rule.as_str(),
+            o.limit,
+            o.evidence.as_str(),
+            o.test.as_str(),
+            opt(o.candidate),
+            opt(o.baseline),
+            opt(o.delta)
+        );
+        match (o.status, o.severity) {
+            (Status::Pass, _) => s.push_str("/>\n"),
+            (Status::Skip, _) => {
+                let _ = writeln!(
+                    s,
+                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                    xml(&o.reason)
+                );
+            }
+            (Status::Fail, Severity::Block) => {
+                let _ = writeln!(
+                    s,
+                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                    xml(&o.reason),
+                    o.rule.as_str(),
+                    xml(&detail)
+                );
+            }
+            (Status::Fail, Severity::Warn) => {
+                let _ = writeln!(
+                    s,
+                    ">\n      <system-out>warning (severity: warn): {}</system-out>\n    </testcase>",
+                    xml(&o.reason)
+                );
+            }
+        }
+    }
+    s.push_str("  </testsuite>\n</testsuites>\n");
+    s
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".to_string(), |v| v.to_string())
+}

@@ -1,0 +1,381 @@
+//! The Markdown report a reviewer reads in seconds: verdict first, then the gates.
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+
+use super::escape::{md, md_cell};
+use super::{Document, Run, Section, slice_label};
+use crate::config::{Rule, Severity};
+use crate::gate::{Outcome, Status, Verdict, num};
+use crate::metrics::Direction;
+
+const TEMPLATE: &str = include_str!("templates/report.md.j2");
+
+/// Section order and budget priority: higher numbers are dropped first.
+const BLOCKS: &[(&str, u8)] = &[
+    ("summary", 0),
+    ("worst", 1),
+    ("reasons", 2),
+    ("details", 3),
+    ("slices", 4),
+];
+
+/// How many slices the "worst slices" table shows.
+const WORST: usize = 8;
+
+#[derive(Serialize)]
+struct GateRow {
+    icon: &'static str,
+    gate: String,
+    slice: String,
+    candidate: String,
+    baseline: String,
+    delta: String,
+    ci: String,
+    p: String,
+    rule: String,
+    status: String,
+}
+
+#[derive(Serialize)]
+struct SliceRow {
+    gate: String,
+    slice: String,
+    rows: u64,
+    positives: u64,
+    candidate: String,
+    baseline: String,
+    delta: String,
+    ci: String,
+    p: String,
+    bar: String,
+    status: String,
+}
+
+#[derive(Serialize)]
+struct ReasonRow {
+    icon: &'static str,
+    gate: String,
+    slice: String,
+    reason: String,
+}
+
+fn icon(o: &Outcome) -> &'static str {
+    match (o.status, o.severity) {
+        (Status::Pass, _) => "✅",
+        (Status::Fail, Severity::Block) => "❌",
+        (Status::Fail, Severity::Warn) => "⚠️",
+        (Status::Skip, _) => "⏭️",
+    }
+}
+
+fn status_text(o: &Outcome) -> String {
+    let base = match (o.status, o.severity) {
+        (Status::Pass, _) => "pass",
+        (Status::Fail, Severity::Block) => "**fail**",
+        (Status::Fail, Severity::Warn) => "warn",
+        (Status::Skip, _) => "skip",
+    };
+    if o.inconclusive {
+        format!("{base} (inconclusive)")
+    } else {
+        base.to_string()
+    }
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_string(), num)
+}
+
+fn signed(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v > 0.0 => format!("+{}", num(v)),
+        Some(v) => num(v),
+        None => "–".into(),
+    }
+}
+
+fn ci_text(o: &Outcome) -> String {
+    o.ci.map_or_else(
+        || "–".to_string(),
+        |iv| format!("[{}, {}]", num(iv.lo), num(iv.hi)),
+    )
+}
+
+fn p_text(o: &Outcome) -> String {
+    match (o.p_value, o.p_adjusted) {
+        (_, Some(adj)) => format!("{} (adj.)", pfmt(adj)),
+        (Some(p), None) => pfmt(p),
+        (None, None) => "–".into(),
+    }
+}
+
+fn pfmt(p: f64) -> String {
+    if p < 1e-4 { "<0.0001".into() } else { num(p) }
+}
+
+fn rule_text(o: &Outcome) -> String {
+    let ev = match o.evidence {
+        crate::config::Evidence::Point => String::new(),
+        e => format!(", {}", e.as_str()),
+    };
+    match o.rule {
+        Rule::Min => format!("≥ {}{ev}", num(o.limit)),
+        Rule::Max => format!("≤ {}{ev}", num(o.limit)),
+        Rule::MaxRegression => format!("regression ≤ {}{ev}", num(o.limit)),
+        Rule::MaxRegressionRel => format!("regression ≤ {}%{ev}", num(o.limit * 100.0)),
+        Rule::MinImprovement => format!("improvement ≥ {}{ev}", num(o.limit)),
+    }
+}
+
+/// The oriented delta (positive = better) and the oriented limit it is held to, for sorting
+/// slices and drawing bars; `None` for absolute rules or without a delta.
+fn oriented(o: &Outcome) -> Option<(f64, Option<(f64, f64)>, f64)> {
+    let sign = if o.metric.direction() == Direction::LowerIsBetter {
+        -1.0
+    } else {
+        1.0
+    };
+    let d = o.delta? * sign;
+    let ci = o.ci.map(|iv| {
+        if sign < 0.0 {
+            (-iv.hi, -iv.lo)
+        } else {
+            (iv.lo, iv.hi)
+        }
+    });
+    let limit = match o.rule {
+        Rule::MaxRegression => -o.limit,
+        Rule::MaxRegressionRel => -o.limit * o.baseline?.abs(),
+        Rule::MinImprovement => o.limit,
+        Rule::Min | Rule::Max => return None,
+    };
+    Some((d, ci, limit))
+}
+
+/// A 21-cell text strip: the oriented delta `●`, its interval `─`, zero `│`, limit `┆`.
+fn bar(est: f64, ci: Option<(f64, f64)>, limit: f64, scale: f64) -> String {
+    const W: usize = 21;
+    let pos = |x: f64| -> usize {
+        let t = (x / scale).clamp(-1.0, 1.0);
+        (((t + 1.0) / 2.0) * (W - 1) as f64).round() as usize
+    };
+    let mut cells = ['·'; W];
+    if let Some((lo, hi)) = ci {
+        for c in cells.iter_mut().take(pos(hi) + 1).skip(pos(lo)) {
+            *c = '─';
+        }
+    }
+    cells[pos(0.0)] = '│';
+    cells[pos(limit)] = '┆';
+    cells[pos(est)] = '●';
+    format!("`{}`", cells.iter().collect::<String>())
+}
+
+fn gate_label(o: &Outcome) -> String {
+    format!("`{}`", o.metric).replace('|', "\\|")
+}
+
+fn slice_row(o: &Outcome, scales: &[(String, f64)]) -> SliceRow {
+    let scale = scales
+        .iter()
+        .find(|(id, _)| *id == o.id)
+        .map_or(1.0, |(_, s)| *s);
+    let bar = oriented(o).map_or_else(|| "–".to_string(), |(d, ci, lim)| bar(d, ci, lim, scale));
+    SliceRow {
+        gate: gate_label(o),
+        slice: md_cell(&slice_label(&o.slice)),
+        rows: o.rows,
+        positives: o.positives,
+        candidate: opt(o.candidate),
+        baseline: opt(o.baseline),
+        delta: signed(o.delta),
+        ci: ci_text(o),
+        p: p_text(o),
+        bar,
+        status: status_text(o),
+    }
+}
+
+fn summary(run: &Run) -> String {
+    let judged = run
+        .outcomes
+        .iter()
+        .filter(|o| o.status != Status::Skip)
+        .count();
+    let skipped = run.outcomes.len() - judged;
+    let failing: Vec<&Outcome> = run
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Fail)
+        .collect();
+    let blocking: Vec<&&Outcome> = failing.iter().filter(|o| o.blocks()).collect();
+    let first = |o: &Outcome| {
+        let at = if o.slice.is_empty() {
+            String::new()
+        } else {
+            format!(" on {}", md_cell(&slice_label(&o.slice)))
+        };
+        format!("{}{at}: {}", md(&o.id), md(&o.reason))
+    };
+    let skipped_note = if skipped > 0 {
+        format!(" ({skipped} slice results skipped)")
+    } else {
+        String::new()
+    };
+    match run.verdict {
+        Verdict::Fail => {
+            let more = if blocking.len() > 1 {
+                format!(" (and {} more)", blocking.len() - 1)
+            } else {
+                String::new()
+            };
+            format!(
+                "Blocked: {} of {judged} gate results failed{skipped_note}. {}{more}.",
+                blocking.len(),
+                blocking.first().map(|o| first(o)).unwrap_or_default()
+            )
+        }
+        Verdict::Warn => format!(
+            "Passed with warnings: every blocking gate holds, {} warning{}{skipped_note}. {}.",
+            failing.len(),
+            if failing.len() == 1 { "" } else { "s" },
+            failing.first().map(|o| first(o)).unwrap_or_default()
+        ),
+        Verdict::Pass => format!("Passed: all {judged} gate results hold{skipped_note}."),
+    }
+}
+
+/// Renders the report as a [`Document`] of prioritised sections.
+pub fn markdown(run: &Run) -> Document {
+    let (icon_v, headline) = match run.verdict {
+        Verdict::Fail => ("❌", "promotion blocked"),
+        Verdict::Warn => ("⚠️", "passed with warnings"),
+        Verdict::Pass => ("✅", "passed"),
+    };
+    // Main table: whole-set results and failing slices; everything else below.
+    let mut gates = Vec::new();
+    let mut hidden = 0usize;
+    for o in &run.outcomes {
+        if o.slice.is_empty() || o.status == Status::Fail {
+            gates.push(GateRow {
+                icon: icon(o),
+                gate: gate_label(o),
+                slice: md_cell(&slice_label(&o.slice)),
+                candidate: opt(o.candidate),
+                baseline: opt(o.baseline),
+                delta: signed(o.delta),
+                ci: ci_text(o),
+                p: p_text(o),
+                rule: rule_text(o),
+                status: status_text(o),
+            });
+        } else {
+            hidden += 1;
+        }
+    }
+    let sliced: Vec<&Outcome> = run
+        .outcomes
+        .iter()
+        .filter(|o| !o.slice.is_empty())
+        .collect();
+    // One scale per gate, so that a gate's slices compare at a glance.
+    let mut scales: Vec<(String, f64)> = Vec::new();
+    for o in &sliced {
+        let Some((d, ci, lim)) = oriented(o) else {
+            continue;
+        };
+        let (lo, hi) = ci.unwrap_or((d, d));
+        let m = [d.abs(), lo.abs(), hi.abs(), lim.abs()]
+            .into_iter()
+            .filter(|x| x.is_finite())
+            .fold(0.0, f64::max);
+        match scales.iter_mut().find(|(id, _)| *id == o.id) {
+            Some((_, s)) => *s = s.max(m),
+            None => scales.push((o.id.clone(), m.max(1e-12))),
+        }
+    }
+    // Worst slices: judged slices by how far the oriented delta sits from its limit.
+    let mut ranked: Vec<(&Outcome, f64)> = sliced
+        .iter()
+        .filter(|o| o.status != Status::Skip)
+        .filter_map(|o| oriented(o).map(|(d, _, lim)| (*o, d - lim)))
+        .collect();
+    ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let worst: Vec<SliceRow> = ranked
+        .iter()
+        .take(WORST)
+        .map(|(o, _)| slice_row(o, &scales))
+        .collect();
+    let slices: Vec<SliceRow> = sliced.iter().map(|o| slice_row(o, &scales)).collect();
+    let reasons: Vec<ReasonRow> = run
+        .outcomes
+        .iter()
+        .filter(|o| o.slice.is_empty() || o.status != Status::Pass)
+        .map(|o| ReasonRow {
+            icon: icon(o),
+            gate: md(&o.id),
+            slice: md_cell(&slice_label(&o.slice)),
+            reason: md(&o.reason),
+        })
+        .collect();
+    let file = |f: &crate::data::FileInfo| {
+        format!(
+            "{} ({} rows, sha256 {})",
+            md(&f.path.display().to_string()),
+            f.rows,
+            &f.sha256[..f.sha256.len().min(12)]
+        )
+    };
+    let ctx = context! {
+        icon => icon_v,
+        headline => headline,
+        title => md(&run.name),
+        summary => summary(run),
+        ci_label => format!("{}% CI", num(run.confidence * 100.0)),
+        gates => Value::from(Serde(&gates)),
+        hidden_passes => hidden,
+        worst => Value::from(Serde(&worst)),
+        reasons => Value::from(Serde(&reasons)),
+        slices => Value::from(Serde(&slices)),
+        candidate => file(&run.candidate),
+        baseline => run.baseline.as_ref().map(file).unwrap_or_default(),
+        config => format!("{} (sha256 {})", md(&run.config_path), &run.config_sha256[..run.config_sha256.len().min(12)]),
+        threshold => num(run.threshold),
+        confidence => num(run.confidence),
+        seed => run.seed,
+        version => run.version.clone(),
+        notes => Value::from(Serde(run.notes.iter().map(|n| md(n)).collect::<Vec<_>>())),
+    };
+    let mut env = Environment::new();
+    if let Ok(syntax) = SyntaxConfig::builder().trim_blocks(true).build() {
+        env.set_syntax(syntax);
+    }
+    let sections = match env.template_from_str(TEMPLATE).and_then(|t| {
+        let mut captured = t.render_captured(ctx)?;
+        let mut out = Vec::new();
+        for (name, priority) in BLOCKS {
+            let text = captured.with_state_mut(|s| s.render_block(name))?;
+            out.push(Section {
+                priority: *priority,
+                markdown: text,
+            });
+        }
+        Ok(out)
+    }) {
+        Ok(s) => s,
+        // The template is embedded and tested; a failure here is a bug, shown not hidden.
+        Err(e) => vec![Section {
+            priority: 0,
+            markdown: format!("modelgate: report template error: {e}\n"),
+        }],
+    };
+    Document {
+        sections: sections
+            .into_iter()
+            .filter(|s| !s.markdown.trim().is_empty())
+            .collect(),
+    }
+}

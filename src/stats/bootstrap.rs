@@ -1,0 +1,523 @@
+//! Paired, label-stratified, seeded bootstrap of any metric, without resampling arrays.
+//!
+//! A replicate gives every row a Poisson(1) count (the "Poisson bootstrap"), drawn from a
+//! counter-based generator keyed by `(seed, replicate, row)`: no state, so any row's count
+//! is computed where it is needed and the same row gets the same count in the candidate
+//! and the baseline (pairing) whatever their sort orders. Counts are then rescaled per
+//! `(group, label)` stratum so each stratum keeps its total weight (stratification), and
+//! the replicate's metrics come from [`metrics::evaluate`](crate::metrics::evaluate) with
+//! `reweight = count × stratum scale`. No per-replicate array of length n is allocated.
+//!
+//! Replicates run in parallel (rayon), each one sequentially, and are collected in
+//! replicate order: results are identical bit for bit whatever the number of threads.
+
+use rayon::prelude::*;
+
+use super::{Interval, RowGroups, Undefined};
+use crate::metrics::{Groups, Plan, Ranked, Table, evaluate};
+
+/// How to bootstrap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BootstrapSpec {
+    /// Number of replicates `B`.
+    pub replicates: u32,
+    /// Seed: the same inputs and seed give the same replicates.
+    pub seed: u64,
+    /// Confidence level of the percentile intervals, `0 < confidence < 1`.
+    pub confidence: f64,
+}
+
+impl Default for BootstrapSpec {
+    fn default() -> Self {
+        BootstrapSpec {
+            replicates: 2000,
+            seed: 0,
+            confidence: 0.95,
+        }
+    }
+}
+
+/// The bootstrap distribution of one quantity (a metric of one model, or a delta).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// Value per replicate, in replicate order; NaN where the replicate is undefined.
+    pub replicates: Vec<f64>,
+    /// Percentile interval of the defined replicates (NumPy's linear rule, as
+    /// `scipy.stats.bootstrap(method = "percentile")`), or why there is none.
+    pub interval: Result<Interval, Undefined>,
+    /// Standard deviation of the defined replicates (`ddof = 1`); NaN with fewer than two.
+    pub se: f64,
+    /// Replicates with a value.
+    pub defined: usize,
+    /// Replicates without one (the metric was undefined, or a stratum was left empty).
+    pub undefined: usize,
+}
+
+impl Estimate {
+    fn new(replicates: Vec<f64>, confidence: f64) -> Estimate {
+        let mut sorted: Vec<f64> = replicates.iter().copied().filter(|v| !v.is_nan()).collect();
+        sorted.sort_unstable_by(f64::total_cmp);
+        let defined = sorted.len();
+        Estimate {
+            interval: percentile_interval(&sorted, confidence).ok_or(Undefined::NoReplicates),
+            se: std_ddof1(&sorted),
+            defined,
+            undefined: replicates.len() - defined,
+            replicates,
+        }
+    }
+
+    /// The defined replicate values, in replicate order.
+    pub fn defined_values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.replicates.iter().copied().filter(|v| !v.is_nan())
+    }
+}
+
+/// One metric of one group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// The candidate's (or the single model's) metric.
+    pub candidate: Estimate,
+    /// The baseline's metric (paired bootstrap only).
+    pub baseline: Option<Estimate>,
+    /// `candidate − baseline`, replicate by replicate (paired bootstrap only).
+    pub delta: Option<Estimate>,
+    /// Two-sided bootstrap p-value of `delta = 0`: `min(1, 2·min(#{Δ* ≤ 0}, #{Δ* ≥ 0})/B)`
+    /// over the defined replicates (paired bootstrap only; NaN without any).
+    pub p_value: Option<f64>,
+}
+
+/// Everything a bootstrap run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BootstrapResult {
+    /// Number of metrics per group (the plan's length).
+    pub width: usize,
+    /// Cells, group-major: `cells[group * width + metric]`.
+    pub cells: Vec<Cell>,
+    /// Per group: replicates in which one of its label strata that has weight in the data
+    /// got zero weight (every metric of the group is undefined in those replicates).
+    pub collapsed: Vec<u32>,
+    /// The spec the run used.
+    pub spec: BootstrapSpec,
+}
+
+impl BootstrapResult {
+    /// The cell of metric `metric` (plan index) in group `group`.
+    pub fn cell(&self, group: usize, metric: usize) -> &Cell {
+        &self.cells[group * self.width + metric]
+    }
+}
+
+/// Paired bootstrap of every metric of `plan` in every group, for two models scored on the
+/// same rows (paired by [`Ranked::row`], same labels and weights).
+///
+/// `groups` codes are per original row (see [`RowGroups`]); strata are `(group, label)`.
+///
+/// # Panics
+/// If the two models hold different numbers of rows, or the codes do not cover every row
+/// (caller bugs, not user input).
+pub fn paired(
+    candidate: &Ranked,
+    baseline: &Ranked,
+    groups: RowGroups<'_>,
+    plan: &Plan,
+    spec: &BootstrapSpec,
+) -> BootstrapResult {
+    assert_eq!(
+        candidate.len(),
+        baseline.len(),
+        "bootstrap::paired: candidate and baseline hold different rows"
+    );
+    run(candidate, Some(baseline), groups, plan, spec)
+}
+
+/// Bootstrap of one model's metrics (no baseline): intervals and standard errors only.
+///
+/// # Panics
+/// If the codes do not cover every row (a caller bug).
+pub fn single(
+    ranked: &Ranked,
+    groups: RowGroups<'_>,
+    plan: &Plan,
+    spec: &BootstrapSpec,
+) -> BootstrapResult {
+    run(ranked, None, groups, plan, spec)
+}
+
+fn run(
+    candidate: &Ranked,
+    baseline: Option<&Ranked>,
+    groups: RowGroups<'_>,
+    plan: &Plan,
+    spec: &BootstrapSpec,
+) -> BootstrapResult {
+    let n = candidate.len();
+    let count = groups.count;
+    let width = plan.metrics.len();
+    if let Some(c) = groups.codes {
+        assert_eq!(c.len(), n, "bootstrap: one group code per row");
+    }
+    let strata = Strata::new(candidate, groups);
+    let codes_c = groups.sorted_for(candidate);
+    let codes_b = baseline.and_then(|b| groups.sorted_for(b));
+    let groups_c = Groups {
+        codes: codes_c.as_deref(),
+        count,
+    };
+    let groups_b = Groups {
+        codes: codes_b.as_deref(),
+        count,
+    };
+    let models = 1 + usize::from(baseline.is_some());
+
+    // Per replicate: values[model][group][metric], flattened; NaN = undefined.
+    let per_rep: Vec<(Vec<f64>, Vec<bool>)> = (0..spec.replicates)
+        .into_par_iter()
+        .map(|b| {
+            let key = replicate_key(spec.seed, b);
+            let (scale, collapsed) = strata.scales(key);
+            let reweight = |row: u32, g: u32, pos: bool| {
+                f64::from(poisson1(key, row)) * scale[2 * g as usize + usize::from(pos)]
+            };
+            let mut out = Vec::with_capacity(models * count * width);
+            push_values(
+                &mut out,
+                &evaluate(candidate, groups_c, plan, reweight),
+                &collapsed,
+            );
+            if let Some(base) = baseline {
+                push_values(
+                    &mut out,
+                    &evaluate(base, groups_b, plan, reweight),
+                    &collapsed,
+                );
+            }
+            (out, collapsed)
+        })
+        .collect();
+
+    let column = |model: usize, cell: usize| -> Vec<f64> {
+        per_rep
+            .iter()
+            .map(|(v, _)| v[model * count * width + cell])
+            .collect()
+    };
+    let cells = (0..count * width)
+        .map(|cell| {
+            let c = column(0, cell);
+            let candidate = Estimate::new(c.clone(), spec.confidence);
+            if baseline.is_none() {
+                return Cell {
+                    candidate,
+                    baseline: None,
+                    delta: None,
+                    p_value: None,
+                };
+            }
+            let b = column(1, cell);
+            // NaN propagates: the delta is undefined when either side is.
+            let d: Vec<f64> = c.iter().zip(&b).map(|(x, y)| x - y).collect();
+            let delta = Estimate::new(d, spec.confidence);
+            let p_value = p_value_zero(delta.defined_values());
+            Cell {
+                candidate,
+                baseline: Some(Estimate::new(b, spec.confidence)),
+                delta: Some(delta),
+                p_value: Some(p_value),
+            }
+        })
+        .collect();
+    let collapsed = (0..count)
+        .map(|g| per_rep.iter().filter(|(_, c)| c[g]).count() as u32)
+        .collect();
+    BootstrapResult {
+        width,
+        cells,
+        collapsed,
+        spec: *spec,
+    }
+}
+
+/// Appends a replicate's table, with collapsed groups' values set to NaN.
+fn push_values(out: &mut Vec<f64>, table: &Table, collapsed: &[bool]) {
+    for (i, v) in table.values.iter().enumerate() {
+        let g = i / table.width.max(1);
+        out.push(match v {
+            Ok(x) if !collapsed[g] => *x,
+            _ => f64::NAN,
+        });
+    }
+}
+
+/// The `(group, label)` strata in original row order, and their total weights.
+struct Strata<'a> {
+    groups: RowGroups<'a>,
+    /// Label per original row.
+    label: Vec<bool>,
+    /// Sample weight per original row, when weighted.
+    weight: Option<Vec<f64>>,
+    /// Total weight per stratum `2·group + label`.
+    total: Vec<f64>,
+}
+
+impl<'a> Strata<'a> {
+    fn new(ranked: &Ranked, groups: RowGroups<'a>) -> Strata<'a> {
+        let n = ranked.len();
+        let mut label = vec![false; n];
+        for (&r, &p) in ranked.row.iter().zip(&ranked.positive) {
+            label[r as usize] = p;
+        }
+        let weight = ranked.weight.as_ref().map(|w| {
+            let mut out = vec![0.0; n];
+            for (&r, &x) in ranked.row.iter().zip(w) {
+                out[r as usize] = x;
+            }
+            out
+        });
+        let mut total = vec![0.0; 2 * groups.count];
+        for (r, &p) in label.iter().enumerate() {
+            total[2 * groups.of(r) + usize::from(p)] += weight.as_ref().map_or(1.0, |w| w[r]);
+        }
+        Strata {
+            groups,
+            label,
+            weight,
+            total,
+        }
+    }
+
+    /// Per-stratum scale factors of one replicate, and which groups collapsed (a stratum
+    /// with weight in the data got none in the replicate).
+    fn scales(&self, key: u64) -> (Vec<f64>, Vec<bool>) {
+        let mut sum = vec![0.0; self.total.len()];
+        // Monomorphised loops so neither the group lookup nor the weight branches per row.
+        match (self.groups.codes, self.weight.as_deref()) {
+            (None, None) => self.sum_into(&mut sum, key, |_| 0, |_| 1.0),
+            (None, Some(w)) => self.sum_into(&mut sum, key, |_| 0, |r| w[r]),
+            (Some(c), None) => self.sum_into(&mut sum, key, |r| c[r] as usize, |_| 1.0),
+            (Some(c), Some(w)) => self.sum_into(&mut sum, key, |r| c[r] as usize, |r| w[r]),
+        }
+        let mut collapsed = vec![false; self.groups.count];
+        let scale = sum
+            .iter()
+            .zip(&self.total)
+            .enumerate()
+            .map(|(s, (&got, &want))| {
+                if got > 0.0 {
+                    want / got
+                } else {
+                    collapsed[s / 2] |= want > 0.0;
+                    0.0
+                }
+            })
+            .collect();
+        (scale, collapsed)
+    }
+
+    #[inline(always)]
+    fn sum_into(
+        &self,
+        sum: &mut [f64],
+        key: u64,
+        group: impl Fn(usize) -> usize,
+        weight: impl Fn(usize) -> f64,
+    ) {
+        for (r, &p) in self.label.iter().enumerate() {
+            let c = poisson1(key, r as u32);
+            sum[2 * group(r) + usize::from(p)] += weight(r) * f64::from(c);
+        }
+    }
+}
+
+const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// SplitMix64's output function: a bijective 64-bit mixer.
+#[inline(always)]
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The key of replicate `b`. Mixing the seed first keeps replicate streams of nearby
+/// seeds unrelated.
+fn replicate_key(seed: u64, b: u32) -> u64 {
+    mix(mix(seed ^ 0x6D6F_6465_6C67_6174).wrapping_add(GAMMA.wrapping_mul(u64::from(b) + 1)))
+}
+
+/// `P(K ≤ k)·2⁶⁴` for `K ~ Poisson(1)`, `k = 0..`; the last entry catches the far tail
+/// (`P(K > 19)` < 10⁻¹⁸).
+const POISSON1_CDF: [u64; 20] = {
+    let mut out = [0u64; 20];
+    let mut pmf = 0.367_879_441_171_442_33; // e⁻¹
+    let mut cdf = 0.0;
+    let mut k = 0;
+    while k < 19 {
+        cdf += pmf;
+        // 2⁶⁴ as f64; the cast saturates at u64::MAX.
+        out[k] = (cdf * 18_446_744_073_709_551_616.0) as u64;
+        k += 1;
+        pmf /= k as f64;
+    }
+    out[19] = u64::MAX;
+    out
+};
+
+/// The Poisson(1) count of `row` in the replicate keyed by `key`: SplitMix64 jumped to
+/// position `row` of the replicate's stream, inverted against [`POISSON1_CDF`].
+#[inline(always)]
+fn poisson1(key: u64, row: u32) -> u32 {
+    let u = mix(key.wrapping_add(GAMMA.wrapping_mul(u64::from(row) + 1)));
+    // Branch-free for counts 0..=3 (98% of rows); the rare tail walks the table.
+    let t = &POISSON1_CDF;
+    let mut c = u32::from(u >= t[0]) + u32::from(u >= t[1]) + u32::from(u >= t[2]);
+    if u >= t[2] {
+        let mut k = 3;
+        while k < t.len() - 1 && u >= t[k] {
+            k += 1;
+        }
+        c = k as u32;
+    }
+    c
+}
+
+/// NumPy's default (`linear`) percentile of sorted values, `q` in percent; `None` if empty.
+///
+/// Same arithmetic as `numpy.percentile`: index `(n − 1)·q/100`, then NumPy's `_lerp`
+/// (interpolating from the nearer end).
+pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let virtual_index = (n - 1) as f64 * (q / 100.0);
+    let below = virtual_index.floor().clamp(0.0, (n - 1) as f64);
+    let i = below as usize;
+    let a = sorted[i];
+    let b = sorted[(i + 1).min(n - 1)];
+    let t = virtual_index - below;
+    let diff = b - a;
+    Some(if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    })
+}
+
+/// The percentile interval at `confidence`: the `100·α/2` and `100·(1 − α/2)` percentiles
+/// of sorted values (`np.percentile(θ, [100·α/2, 100·(1 − α/2)])`). `None` if empty or the
+/// confidence is not in `(0, 1)`.
+pub fn percentile_interval(sorted: &[f64], confidence: f64) -> Option<Interval> {
+    if !(confidence > 0.0 && confidence < 1.0) {
+        return None;
+    }
+    let alpha = 1.0 - confidence;
+    Some(Interval {
+        lo: percentile(sorted, 100.0 * alpha / 2.0)?,
+        hi: percentile(sorted, 100.0 * (1.0 - alpha / 2.0))?,
+    })
+}
+
+/// Sample standard deviation (`ddof = 1`); NaN with fewer than two values.
+pub fn std_ddof1(values: &[f64]) -> f64 {
+    let n = values.len();
+    if n < 2 {
+        return f64::NAN;
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let ss: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
+    (ss / (n - 1) as f64).sqrt()
+}
+
+/// Two-sided bootstrap p-value of 0: `min(1, 2·min(#{θ ≤ 0}, #{θ ≥ 0})/B)`; NaN if empty.
+pub fn p_value_zero(values: impl Iterator<Item = f64>) -> f64 {
+    let (mut total, mut le, mut ge) = (0usize, 0usize, 0usize);
+    for v in values {
+        total += 1;
+        le += usize::from(v <= 0.0);
+        ge += usize::from(v >= 0.0);
+    }
+    if total == 0 {
+        return f64::NAN;
+    }
+    (2.0 * le.min(ge) as f64 / total as f64).min(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_counts_have_poisson_moments() {
+        let key = replicate_key(7, 3);
+        let n = 200_000u32;
+        let mut hist = [0u32; 20];
+        for r in 0..n {
+            hist[poisson1(key, r) as usize] += 1;
+        }
+        // P(0) = P(1) = e⁻¹, P(2) = e⁻¹/2, P(3) = e⁻¹/6; 5 binomial standard errors.
+        let e1 = (-1.0f64).exp();
+        for (k, p) in [
+            (0, e1),
+            (1, e1),
+            (2, e1 / 2.0),
+            (3, e1 / 6.0),
+            (4, e1 / 24.0),
+        ] {
+            let got = f64::from(hist[k]) / f64::from(n);
+            let se = (p * (1.0 - p) / f64::from(n)).sqrt();
+            assert!((got - p).abs() < 5.0 * se, "P({k}) = {got}, want {p}");
+        }
+        let mean: f64 = hist
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| k as f64 * f64::from(c))
+            .sum::<f64>()
+            / f64::from(n);
+        assert!((mean - 1.0).abs() < 0.01, "{mean}");
+    }
+
+    #[test]
+    fn replicates_and_seeds_are_unrelated() {
+        // Counts of the same rows in two replicates (or two seeds) are uncorrelated.
+        let corr = |k1: u64, k2: u64| {
+            let n = 50_000u32;
+            let (mut sxy, mut sx, mut sy, mut sxx, mut syy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            for r in 0..n {
+                let (x, y) = (f64::from(poisson1(k1, r)), f64::from(poisson1(k2, r)));
+                sxy += x * y;
+                sx += x;
+                sy += y;
+                sxx += x * x;
+                syy += y * y;
+            }
+            let nf = f64::from(n);
+            (sxy / nf - sx * sy / nf / nf)
+                / ((sxx / nf - (sx / nf).powi(2)) * (syy / nf - (sy / nf).powi(2))).sqrt()
+        };
+        assert!(corr(replicate_key(1, 0), replicate_key(1, 1)).abs() < 0.02);
+        assert!(corr(replicate_key(1, 0), replicate_key(2, 0)).abs() < 0.02);
+        assert_ne!(replicate_key(1, 0), replicate_key(0, 1));
+    }
+
+    #[test]
+    fn percentile_by_hand() {
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(percentile(&x, 50.0), Some(3.0));
+        assert_eq!(percentile(&x, 0.0), Some(1.0));
+        assert_eq!(percentile(&x, 100.0), Some(5.0));
+        // (n − 1)·0.1 = 0.4 → 1 + 0.4
+        assert!((percentile(&x, 10.0).expect("non-empty") - 1.4).abs() < 1e-15);
+        assert_eq!(percentile(&[], 50.0), None);
+        assert_eq!(percentile(&[2.5], 97.5), Some(2.5));
+        assert!(percentile_interval(&x, 1.0).is_none());
+    }
+
+    #[test]
+    fn p_value_of_zero() {
+        assert_eq!(p_value_zero([1.0, 2.0, 3.0].into_iter()), 0.0);
+        assert_eq!(p_value_zero([-1.0, 2.0, 3.0, 4.0].into_iter()), 0.5);
+        assert_eq!(p_value_zero([0.0, 0.0].into_iter()), 1.0);
+        assert!(p_value_zero(std::iter::empty()).is_nan());
+    }
+}

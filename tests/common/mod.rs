@@ -1,0 +1,95 @@
+//! Shared fixtures for the CLI tests: small, deterministic prediction files.
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A deterministic generator (SplitMix64) so fixtures need no RNG crate.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// One evaluation row of both models.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub id: String,
+    pub label: u8,
+    pub cand: f64,
+    pub base: f64,
+    pub country: String,
+}
+
+/// `n` rows at about `prevalence`, candidate better than baseline by `edge` in signal.
+pub fn rows(n: usize, prevalence: f64, edge: f64, seed: u64) -> Vec<Row> {
+    let mut rng = Rng::new(seed);
+    let countries = ["DE", "FR", "US", "BR"];
+    (0..n)
+        .map(|i| {
+            let label = u8::from(rng.uniform() < prevalence);
+            let signal = if label == 1 { 1.0 } else { 0.0 };
+            let noise_c = rng.uniform();
+            let noise_b = rng.uniform();
+            let shared = rng.uniform();
+            let squash = |x: f64| 1.0 / (1.0 + (-x).exp());
+            let cand = squash(2.0 * (signal * (1.0 + edge)) + 1.5 * (noise_c + shared) - 3.5);
+            let base = squash(2.0 * signal + 1.5 * (noise_b + shared) - 3.5);
+            Row {
+                id: format!("r{i:05}"),
+                label,
+                cand: (cand * 1e6).round() / 1e6,
+                base: (base * 1e6).round() / 1e6,
+                country: countries[i % countries.len()].to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Writes `id,label,score,country` CSVs for both models.
+pub fn write_pair(dir: &Path, rows: &[Row]) -> (PathBuf, PathBuf) {
+    let mut c = String::from("id,label,score,country\n");
+    let mut b = String::from("id,label,score,country\n");
+    for r in rows {
+        let _ = writeln!(c, "{},{},{},{}", r.id, r.label, r.cand, r.country);
+        let _ = writeln!(b, "{},{},{},{}", r.id, r.label, r.base, r.country);
+    }
+    let (cp, bp) = (dir.join("candidate.csv"), dir.join("baseline.csv"));
+    std::fs::write(&cp, c).unwrap();
+    std::fs::write(&bp, b).unwrap();
+    (cp, bp)
+}
+
+/// Writes a config next to the data; `gates` is the YAML list body.
+pub fn write_config(dir: &Path, extra: &str, gates: &str) -> PathBuf {
+    let text = format!(
+        "version: 1\nname: test-model\ncandidate: candidate.csv\nbaseline: baseline.csv\ncolumns:\n  label: label\n  score: score\n  id: id\nseed: 7\nbootstrap: {{replicates: 200}}\nmin_slice: {{rows: 50, positives: 5, negatives: 5}}\n{extra}gates:\n{gates}"
+    );
+    let p = dir.join("modelgate.yaml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// The binary under test.
+pub fn modelgate() -> Command {
+    let mut c = Command::cargo_bin("modelgate").unwrap();
+    // Never publish from tests, whatever the environment says.
+    for var in ["GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_TOKEN", "MODELGATE_TOKEN", "GITLAB_TOKEN", "CI"] {
+        c.env_remove(var);
+    }
+    c
+}
