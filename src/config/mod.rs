@@ -205,10 +205,17 @@ pub fn read(path: &Path) -> Result<(RawConfig, String), ConfigError> {
             "cannot read the config file: {e}; pass --config PATH or run `modelgate init` to write one"
         ),
     })?;
-    let raw = parse(&text).map_err(|message| ConfigError {
-        path: path.to_path_buf(),
-        line: None,
-        message,
+    let raw = parse(&text).map_err(|message| {
+        // serde-saphyr says `error: line L column C: …` and shows the source as <input>.
+        let message = message
+            .strip_prefix("error: ")
+            .unwrap_or(&message)
+            .replace("<input>", &path.display().to_string());
+        ConfigError {
+            path: path.to_path_buf(),
+            line: None,
+            message,
+        }
     })?;
     Ok((raw, text))
 }

@@ -11,7 +11,6 @@ mod id;
 mod ranked;
 mod stream;
 
-pub use calibration::{brier_row, ece_bin, log_loss_row};
 pub use confusion::Confusion;
 pub use id::{Direction, MetricId, NAMES, ParseMetricError, TopK};
 pub use stream::evaluate;

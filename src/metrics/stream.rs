@@ -247,8 +247,8 @@ fn cut_of(top: TopK, total: f64) -> f64 {
 /// probability metrics.
 ///
 /// # Panics
-/// If `groups.codes` is given with a length other than `ranked.len()`, or holds a code
-/// `>= groups.count` (programming errors).
+/// If `groups.codes` is given with a length other than `ranked.len()`, holds a code
+/// `>= groups.count`, or `groups.count` is 0 while there are rows (programming errors).
 pub fn evaluate<W: Fn(u32, u32, bool) -> f64>(
     ranked: &Ranked,
     groups: Groups<'_>,
@@ -306,9 +306,9 @@ where
 
     let totals: Vec<(f64, f64)> = if k.totals {
         let mut t = vec![Acc::NEW; count];
-        for i in 0..n {
+        for (i, &pos) in positive.iter().enumerate() {
             let g = code(i);
-            t[g].add(weight(i, g), positive[i]);
+            t[g].add(weight(i, g), pos);
         }
         t.iter().map(|a| (a.tp, a.fp)).collect()
     } else {

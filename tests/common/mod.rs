@@ -47,8 +47,8 @@ pub fn rows(n: usize, prevalence: f64, edge: f64, seed: u64) -> Vec<Row> {
             let noise_b = rng.uniform();
             let shared = rng.uniform();
             let squash = |x: f64| 1.0 / (1.0 + (-x).exp());
-            let cand = squash(2.0 * (signal * (1.0 + edge)) + 1.5 * (noise_c + shared) - 3.5);
-            let base = squash(2.0 * signal + 1.5 * (noise_b + shared) - 3.5);
+            let cand = squash(1.2 * signal * (1.0 + edge) + 2.0 * (noise_c + shared) - 3.0);
+            let base = squash(1.2 * signal + 2.0 * (noise_b + shared) - 3.0);
             Row {
                 id: format!("r{i:05}"),
                 label,
@@ -76,8 +76,14 @@ pub fn write_pair(dir: &Path, rows: &[Row]) -> (PathBuf, PathBuf) {
 
 /// Writes a config next to the data; `gates` is the YAML list body.
 pub fn write_config(dir: &Path, extra: &str, gates: &str) -> PathBuf {
+    // `extra` may bring its own `columns:`.
+    let columns = if extra.contains("columns:") {
+        ""
+    } else {
+        "columns:\n  label: label\n  score: score\n  id: id\n"
+    };
     let text = format!(
-        "version: 1\nname: test-model\ncandidate: candidate.csv\nbaseline: baseline.csv\ncolumns:\n  label: label\n  score: score\n  id: id\nseed: 7\nbootstrap: {{replicates: 200}}\nmin_slice: {{rows: 50, positives: 5, negatives: 5}}\n{extra}gates:\n{gates}"
+        "version: 1\nname: test-model\ncandidate: candidate.csv\nbaseline: baseline.csv\n{columns}seed: 7\nbootstrap: {{replicates: 200}}\nmin_slice: {{rows: 50, positives: 5, negatives: 5}}\n{extra}gates:\n{gates}"
     );
     let p = dir.join("modelgate.yaml");
     std::fs::write(&p, text).unwrap();
@@ -88,7 +94,14 @@ pub fn write_config(dir: &Path, extra: &str, gates: &str) -> PathBuf {
 pub fn modelgate() -> Command {
     let mut c = Command::cargo_bin("modelgate").unwrap();
     // Never publish from tests, whatever the environment says.
-    for var in ["GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_TOKEN", "MODELGATE_TOKEN", "GITLAB_TOKEN", "CI"] {
+    for var in [
+        "GITHUB_ACTIONS",
+        "GITLAB_CI",
+        "GITHUB_TOKEN",
+        "MODELGATE_TOKEN",
+        "GITLAB_TOKEN",
+        "CI",
+    ] {
         c.env_remove(var);
     }
     c
