@@ -56,7 +56,7 @@ fn hostile_project(dir: &Path) -> PathBuf {
     let mut base = cand.clone();
     for i in 0..2_000u64 {
         let seg = segments[(i % 5) as usize];
-        let label = u64::from((i * 7919) % 10 < 3);
+        let label = u64::from(((i / 5) * 7919) % 10 < 3);
         // Deterministic noise in [0, 0.5).
         let noise = ((i * 2_654_435_761) % 1_000) as f64 / 2_000.0;
         let good = if label == 1 { 0.5 + noise } else { noise };

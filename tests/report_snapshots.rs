@@ -14,11 +14,11 @@ fn run_fixture() -> (String, String, String) {
     }
     write_pair(dir.path(), &r);
     let gates = concat!(
-        "  - metric: pr_auc\n    min: 0.3\n",
+        "  - metric: pr_auc\n    min: 0.75\n",
         "  - metric: roc_auc\n    max_regression: 0.01\n    evidence: confident\n",
         "  - metric: log_loss\n    max_regression: 0.001\n    severity: warn\n",
         "  - metric: roc_auc\n    max_regression: 0.02\n    evidence: significant\n    by: country\n",
-        "  - metric: recall\n    max_regression: 0.0\n    test: mcnemar\n",
+        "  - metric: accuracy\n    max_regression: 0.0\n    evidence: significant\n    test: mcnemar\n",
     );
     write_config(dir.path(), "threshold: 0.3\n", gates);
     let out = modelgate()

@@ -257,6 +257,14 @@ pub(crate) fn measure(spec: &Spec, data: &Paired) -> Measurements {
             } else {
                 None
             };
+            // Overall accuracy can hide a recall drop on imbalanced data: show both classes.
+            let context = match (&mcnemar_per_group, g.metric, &data.baseline) {
+                (Some(_), MetricId::Accuracy, Some(b)) => Some((
+                    mcnemar_groups(MetricId::Recall, data, b, level.groups, spec.threshold),
+                    mcnemar_groups(MetricId::Specificity, data, b, level.groups, spec.threshold),
+                )),
+                _ => None,
+            };
             for (k, key) in level.keys.iter().enumerate() {
                 let cv = level.cand.values[k * w + col];
                 let bv = level.base.as_ref().map(|t| t.values[k * w + col]);
@@ -315,6 +323,15 @@ pub(crate) fn measure(spec: &Spec, data: &Paired) -> Measurements {
                     delta: delta_est,
                     p_value,
                     mcnemar: mc,
+                    mcnemar_context: context
+                        .as_ref()
+                        .map(|(r, sp)| {
+                            vec![
+                                ("among positives (recall)", r[k]),
+                                ("among negatives (specificity)", sp[k]),
+                            ]
+                        })
+                        .unwrap_or_default(),
                 });
             }
         }

@@ -103,6 +103,9 @@ pub struct Measured {
     pub p_value: Option<f64>,
     /// McNemar's counts, for McNemar gates.
     pub mcnemar: Option<McNemar>,
+    /// For an accuracy gate: McNemar among positives and among negatives, so that overall
+    /// accuracy cannot hide a recall drop on imbalanced data.
+    pub mcnemar_context: Vec<(&'static str, McNemar)>,
 }
 
 /// A gate's status.
@@ -172,6 +175,8 @@ pub struct Outcome {
     pub positives: u64,
     /// McNemar's counts, when McNemar was the test.
     pub mcnemar: Option<McNemar>,
+    /// McNemar among positives / negatives for an accuracy gate.
+    pub mcnemar_context: Vec<(&'static str, McNemar)>,
     /// One sentence a reviewer understands.
     pub reason: String,
 }
@@ -327,6 +332,7 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
             rows: m.rows,
             positives: m.positives,
             mcnemar: m.mcnemar,
+            mcnemar_context: m.mcnemar_context.clone(),
             reason: String::new(),
         };
         let delta_est = m.delta.as_ref().and_then(|d| d.as_ref().ok());
@@ -471,6 +477,17 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
             }
         }
         o.reason = reason(g, &o, &j, settings.confidence);
+        if let Some(mc) = &o.mcnemar {
+            let on = match g.metric {
+                MetricId::Recall => " among positives",
+                MetricId::Specificity => " among negatives",
+                _ => "",
+            };
+            let _ = write!(o.reason, "; McNemar{on}: {}", mcnemar_text(mc));
+            for (what, c) in &o.mcnemar_context {
+                let _ = write!(o.reason, "; {what}: {}", mcnemar_text(c));
+            }
+        }
         out.push(o);
     }
 
@@ -540,6 +557,16 @@ pub fn num(x: f64) -> String {
     } else {
         s
     }
+}
+
+fn mcnemar_text(mc: &McNemar) -> String {
+    format!(
+        "{} rows only the candidate gets right, {} only the baseline (exact p = {}, mid-p = {})",
+        mc.b,
+        mc.c,
+        num(mc.p),
+        num(mc.mid_p)
+    )
 }
 
 fn interval_text(iv: Interval, confidence: f64) -> String {

@@ -46,6 +46,7 @@ fn paired(c: f64, b: f64, ci: Option<(f64, f64)>, slice: &str) -> Measured {
         })),
         p_value: None,
         mcnemar: None,
+        mcnemar_context: Vec::new(),
     }
 }
 

@@ -5,6 +5,7 @@ use serde_json::{Map, Value as Json, json};
 use super::{MetricsRow, Run};
 use crate::gate::{Outcome, SliceKey};
 use crate::metrics::{MetricId, Value};
+use crate::stats::mcnemar::McNemar;
 
 fn slice_json(slice: &SliceKey) -> Json {
     let mut m = Map::new();
@@ -50,11 +51,17 @@ fn gate_json(o: &Outcome) -> Json {
     g.insert("detectable_effect".into(), num(o.detectable));
     g.insert("rows".into(), json!(o.rows));
     g.insert("positives".into(), json!(o.positives));
+    let mc_json = |mc: &McNemar| json!({"b": mc.b, "c": mc.c, "p": num(Some(mc.p)), "mid_p": num(Some(mc.mid_p))});
     if let Some(mc) = &o.mcnemar {
-        g.insert(
-            "mcnemar".into(),
-            json!({"b": mc.b, "c": mc.c, "p": num(Some(mc.p)), "mid_p": num(Some(mc.mid_p))}),
-        );
+        g.insert("mcnemar".into(), mc_json(mc));
+    }
+    for (what, mc) in &o.mcnemar_context {
+        let key = if what.contains("positives") {
+            "mcnemar_positives"
+        } else {
+            "mcnemar_negatives"
+        };
+        g.insert(key.into(), mc_json(mc));
     }
     Json::Object(g)
 }
