@@ -355,9 +355,10 @@ fn github_fork_403_keeps_the_gate_exit_code_even_when_strict() {
                     .set_body_json(fixture("github", "error_403_integration.json")),
             ),
     );
+    let config = hostile_project(run.dir.path());
     let env = run.github_env("event_pull_request_fork.json");
     let out = run.check(
-        &fraud_config(),
+        &config,
         &env,
         &["--markdown", "/dev/null", "--strict-publish"],
     );
@@ -389,8 +390,9 @@ fn github_persistent_failure_is_a_warning_or_exit_3_with_strict() {
                 "status": "422"
             }))),
     );
+    let config = hostile_project(run.dir.path());
     let env = run.github_env("event_pull_request.json");
-    let lenient = run.check(&fraud_config(), &env, &["--markdown", "/dev/null"]);
+    let lenient = run.check(&config, &env, &["--markdown", "/dev/null"]);
     let verdict: Value = serde_json::from_str(&run.file("result.json")).expect("result json");
     assert_eq!(
         lenient.status.code(),
@@ -398,7 +400,7 @@ fn github_persistent_failure_is_a_warning_or_exit_3_with_strict() {
     );
     assert!(stderr(&lenient).contains("Validation Failed"));
     let strict = run.check(
-        &fraud_config(),
+        &config,
         &env,
         &["--markdown", "/dev/null", "--strict-publish"],
     );
@@ -455,14 +457,18 @@ fn gitlab_merge_request_pipeline_posts_an_inert_note() {
 #[test]
 fn local_run_publishes_nothing_and_prints_the_report() {
     let run = Run::new();
-    let out = run.check(&fraud_config(), &[], &[]);
+    let config = hostile_project(run.dir.path());
+    let out = run.check(&config, &[], &[]);
     let verdict: Value = serde_json::from_str(&run.file("result.json")).expect("result json");
     assert_eq!(
         out.status.code(),
         verdict["exit_code"].as_i64().map(|c| c as i32)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("fraud-scorer"), "{stdout:.300}");
+    assert!(
+        stdout.contains("segment=/merge"),
+        "the report, readable: {stdout:.300}"
+    );
     assert!(
         !stdout.contains("<!-- modelgate:"),
         "no comment marker in the terminal"

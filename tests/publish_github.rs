@@ -853,3 +853,31 @@ fn summary_respects_what_the_step_already_wrote() {
     assert!(len <= 1024 * 1024, "{len}");
     assert!(len > 1024 * 1024 - 20_000, "something was appended");
 }
+
+#[test]
+fn unreadable_payload_only_matters_without_pr() {
+    let mut gh = Gh::new("pull_request", "event_pull_request.json");
+    let broken = gh.dir.path().join("broken.json");
+    std::fs::write(&broken, "{ not json").expect("write");
+    gh.env
+        .set("GITHUB_EVENT_PATH", broken.display().to_string());
+    let (out, _) = gh.run(&small_doc(), &opts());
+    let w = out.expect("a warning").warnings.join("\n");
+    assert!(w.contains("broken.json") && w.contains("not JSON"), "{w}");
+
+    gh.list(12, vec![]);
+    gh.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("/repos/{REPO}/issues/12/comments")))
+            .respond_with(created(565, "x"))
+            .expect(1),
+    );
+    let (out, _) = gh.run(
+        &small_doc(),
+        &Options {
+            pr: Some(12),
+            ..strict()
+        },
+    );
+    assert_eq!(out.expect("published").comment_id.as_deref(), Some("565"));
+}

@@ -122,7 +122,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
             document: &document,
             verdict: verdict.as_str(),
             exit_code: code,
-            report_path: args.markdown.as_deref(),
+            report_path: args.markdown.as_deref().or(args.json.as_deref()),
             annotations: &annotations,
         };
         let env = publish::Env::from_process();
@@ -133,11 +133,11 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         };
         match publish::publish(&publication, &env, &opts) {
             Ok(done) => {
+                for n in &done.notes {
+                    eprintln!("modelgate: {n}");
+                }
                 for w in &done.warnings {
                     eprintln!("modelgate: warning: {w}");
-                }
-                if let Some(url) = &done.comment_url {
-                    eprintln!("modelgate: report posted: {url}");
                 }
             }
             Err(e) if args.strict_publish => {

@@ -7,6 +7,7 @@
 mod spec;
 
 use std::fmt;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 pub use spec::{
@@ -196,21 +197,50 @@ pub struct Overrides {
     pub seed: Option<u64>,
 }
 
+/// Configs larger than this are refused before parsing.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Longest accepted `name`: it titles the report and keys the sticky comment.
+const MAX_NAME_CHARS: usize = 256;
+
 /// Reads and parses a config file without judging its meaning.
 pub fn read(path: &Path) -> Result<(RawConfig, String), ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let fail = |message: String| ConfigError {
         path: path.to_path_buf(),
         line: None,
-        message: format!(
+        message,
+    };
+    let cannot = |e: std::io::Error| {
+        fail(format!(
             "cannot read the config file: {e}; pass --config PATH or run `modelgate init` to write one"
-        ),
-    })?;
+        ))
+    };
+    // Read at most one byte past the limit: `--config /dev/zero` must not fill memory.
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text))
+        .map_err(cannot)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(fail(format!(
+            "the config file is larger than {} MiB; a gates file is a few kilobytes: is this the right file?",
+            MAX_CONFIG_BYTES >> 20
+        )));
+    }
     let raw = parse(&text).map_err(|message| {
         // serde-saphyr says `error: line L column C: …` and shows the source as <input>.
         let message = message
             .strip_prefix("error: ")
             .unwrap_or(&message)
-            .replace("<input>", &path.display().to_string());
+            .replace("<input>", &path.display().to_string())
+            // Its hints name library settings a user cannot reach.
+            .replace(
+                ", set DuplicateKeyPolicy in Options if acceptable",
+                "; a key may appear once per mapping",
+            )
+            .replace(
+                "budget breached:",
+                "too many YAML aliases, nodes or nesting levels (alias bombs are refused):",
+            );
         ConfigError {
             path: path.to_path_buf(),
             line: None,
@@ -251,6 +281,15 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         return Err(err(
             0,
             "`name` is empty; give the gate a title, e.g. `name: fraud-scorer`".into(),
+        ));
+    }
+    let name_chars = raw.name.trim().chars().count();
+    if name_chars > MAX_NAME_CHARS {
+        return Err(err(
+            0,
+            format!(
+                "`name` is {name_chars} characters long; keep it under {MAX_NAME_CHARS} (it titles the report and keys the pull-request comment)"
+            ),
         ));
     }
     if !raw.threshold.is_finite() {

@@ -116,6 +116,10 @@ pub(crate) fn numbers(
                 }
             }
         }
+        if shown.is_empty() && dtype == DataType::String {
+            // Every value parses: some were written as quoted strings (NDJSON `"0.1"`).
+            shown = ": every value reads as a number, so some are quoted text like \"0.1\"; write them as bare numbers".into();
+        }
         return Err(DataError::new(
             path,
             Some(name),
@@ -237,6 +241,19 @@ pub(crate) fn labels(
             .f64()
             .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
         let values: Vec<f64> = ca.into_no_null_iter().collect();
+        // NaN is not a class (and NaN != NaN would make every NaN look like a new one).
+        let (first, count) = rows_where(values.len(), |i| !values[i].is_finite());
+        if count > 0 {
+            return Err(DataError::new(
+                path,
+                Some(name),
+                format!(
+                    "{count} label(s) that are NaN or infinite at row(s) {} (e.g. {}); every row needs a label",
+                    examples(&first, count),
+                    values[first[0] - 1]
+                ),
+            ));
+        }
         let pos = match positive {
             None => 1.0,
             Some(LabelValue::Int(i)) => *i as f64,

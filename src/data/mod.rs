@@ -6,6 +6,7 @@
 //! first offending rows or ids with counts, and the fix. Rows are never dropped.
 
 mod columns;
+mod lint;
 mod pair;
 mod read;
 mod slices;

@@ -195,7 +195,11 @@ pub(crate) fn by_id(
     let rb = rb.idx().map_err(fail)?;
     let mut order = vec![0u32; n_c];
     for (c_row, b_row) in rc.into_no_null_iter().zip(rb.into_no_null_iter()) {
-        order[c_row as usize] = b_row as u32;
+        // IdxSize is u32 unless polars is built with `bigidx`.
+        #[allow(clippy::unnecessary_cast)]
+        {
+            order[c_row as usize] = b_row as u32;
+        }
     }
     Ok(Some(order))
 }

@@ -7,6 +7,7 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::DataError;
+use super::lint::{self, CsvReport, CsvShape};
 
 /// The columns to read from one file.
 pub(crate) struct Wanted<'a> {
@@ -72,18 +73,42 @@ pub(crate) fn read(
         ));
     }
 
-    // Hash on a second thread while polars reads: the bytes come from the page cache.
-    let (hash, frame) = std::thread::scope(|s| {
-        let hasher = s.spawn(|| sha256_file(path));
+    // Hash (and, for CSV, check the record shape) on a second thread while polars reads:
+    // the bytes come from the page cache.
+    let (hashed, frame) = std::thread::scope(|s| {
+        let hasher = s.spawn(|| hash_and_lint(path, format));
         let frame = scan(path, format, wanted, required_all);
-        let hash = hasher
+        let hashed = hasher
             .join()
             .unwrap_or_else(|_| Err("hashing thread failed".to_string()));
-        (hash, frame)
+        (hashed, frame)
     });
-    let frame = frame?;
-    let sha256 =
-        hash.map_err(|e| DataError::new(path, None, format!("cannot read the file: {e}")))?;
+    // The byte-level check names the line, so its finding goes first.
+    let report = match &hashed {
+        Ok((_, Some(report))) => Some(report),
+        _ => None,
+    };
+    if let Some(problem) = report.and_then(|r| r.problem.as_ref()) {
+        return Err(DataError::new(path, None, problem.clone()));
+    }
+    let mut frame = match frame {
+        Ok(frame) => frame,
+        Err(mut e) => {
+            if e.column.is_none() {
+                explain_failure(&mut e, path, format, wanted, report);
+            }
+            return Err(e);
+        }
+    };
+    if let Some(r) = report
+        && r.trailing_blank > 0
+        && frame.height() == r.records
+    {
+        // Blank lines at the end are a trailing newline, not rows of nulls.
+        frame = frame.slice(0, r.records - r.trailing_blank);
+    }
+    let (sha256, _) =
+        hashed.map_err(|e| DataError::new(path, None, format!("cannot read the file: {e}")))?;
     if frame.height() == 0 {
         return Err(DataError::new(
             path,
@@ -94,9 +119,11 @@ pub(crate) fn read(
     Ok(Loaded { frame, sha256 })
 }
 
-fn sha256_file(path: &Path) -> Result<String, String> {
+/// SHA-256 of the file, and for CSV the record-shape report, in one pass over the bytes.
+fn hash_and_lint(path: &Path, format: Format) -> Result<(String, Option<CsvReport>), String> {
     let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut hasher = Sha256::new();
+    let mut shape = matches!(format, Format::Csv).then(CsvShape::new);
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = file.read(&mut buf).map_err(|e| e.to_string())?;
@@ -104,12 +131,49 @@ fn sha256_file(path: &Path) -> Result<String, String> {
             break;
         }
         hasher.update(&buf[..n]);
+        if let Some(shape) = &mut shape {
+            shape.feed(&buf[..n]);
+        }
     }
-    Ok(hasher
+    let hex = hasher
         .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect())
+        .collect();
+    Ok((hex, shape.map(CsvShape::finish)))
+}
+
+/// Adds what polars' message lacks after a failed read: the offending NDJSON line, or the
+/// stray quote that confused the CSV reader.
+fn explain_failure(
+    e: &mut DataError,
+    path: &Path,
+    format: Format,
+    wanted: &Wanted<'_>,
+    report: Option<&CsvReport>,
+) {
+    match format {
+        Format::Ndjson => {
+            let mut names: Vec<&str> = vec![wanted.score];
+            names.extend(wanted.label);
+            names.extend(wanted.id);
+            names.extend(wanted.weight);
+            names.extend(wanted.extra.iter().map(String::as_str));
+            if let Some(problem) = lint::ndjson_problem(path, &names) {
+                e.message = format!("cannot read the file as NDJSON: {problem}");
+            }
+        }
+        Format::Csv => {
+            if let Some(line) = report.and_then(|r| r.stray_quote_line) {
+                e.message.push_str(&format!(
+                    "; line {line} has a `\"` inside an unquoted value: quote the whole value and double the inner quote, e.g. `\"5\"\"\"`"
+                ));
+            }
+        }
+        Format::Parquet => e
+            .message
+            .push_str("; the file may be truncated, or not Parquet"),
+    }
 }
 
 fn scan(
@@ -160,6 +224,25 @@ fn scan(
             continue;
         }
         if available.iter().any(|a| a == name) {
+            // polars renames a repeated CSV header to `<name>_duplicated_0`: which copy
+            // holds the values is anyone's guess, so refuse rather than pick one.
+            let copies = 1 + available
+                .iter()
+                .filter(|a| {
+                    a.strip_prefix(name)
+                        .and_then(|rest| rest.strip_prefix("_duplicated_"))
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+                })
+                .count();
+            if copies > 1 {
+                return Err(DataError::new(
+                    path,
+                    Some(name),
+                    format!(
+                        "the header names the {role} column `{name}` {copies} times; rename or drop the extra copies"
+                    ),
+                ));
+            }
             seen.push(name);
             select.push(col(name));
         } else if required {

@@ -30,6 +30,8 @@ pub(crate) struct Context {
     pub repo: String,
     pub event_name: Option<String>,
     pub payload: Option<Value>,
+    /// Why `GITHUB_EVENT_PATH` could not be read, if it could not.
+    pub payload_error: Option<PublishError>,
     /// `GITHUB_ACTOR`.
     pub actor: Option<String>,
 }
@@ -45,18 +47,11 @@ impl Context {
                 )
             })?
             .to_string();
-        let payload = match env.get("GITHUB_EVENT_PATH") {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| PublishError::File {
-                    path: path.into(),
-                    message: format!("cannot read the event payload: {e}"),
-                })?;
-                Some(serde_json::from_str(&text).map_err(|e| PublishError::File {
-                    path: path.into(),
-                    message: format!("the event payload is not JSON: {e}"),
-                })?)
-            }
-            None => None,
+        // A payload that cannot be read only matters when it is needed (no `--pr`).
+        let (payload, payload_error) = match env.get("GITHUB_EVENT_PATH").map(read_payload) {
+            Some(Ok(v)) => (Some(v), None),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
         };
         Ok(Context {
             api_url: trim_url(
@@ -70,6 +65,7 @@ impl Context {
             repo,
             event_name: env.get("GITHUB_EVENT_NAME").map(str::to_string),
             payload,
+            payload_error,
             actor: env.get("GITHUB_ACTOR").map(str::to_string),
         })
     }
@@ -82,6 +78,17 @@ impl Context {
         let head = &pr["head"]["repo"];
         head.is_null() || head["full_name"] != pr["base"]["repo"]["full_name"]
     }
+}
+
+fn read_payload(path: &str) -> Result<Value, PublishError> {
+    let text = std::fs::read_to_string(path).map_err(|e| PublishError::File {
+        path: path.into(),
+        message: format!("cannot read the event payload: {e}"),
+    })?;
+    serde_json::from_str(&text).map_err(|e| PublishError::File {
+        path: path.into(),
+        message: format!("the event payload is not JSON: {e}"),
+    })
 }
 
 fn trim_url(u: &str) -> String {

@@ -372,10 +372,11 @@ fn github_comment(
     opts: &Options,
     run_url: Option<&str>,
 ) -> Result<Result<(String, Upserted), String>, PublishError> {
-    let ctx = github::Context::from_env(env)?;
-    let lookup = match opts.pr {
-        Some(n) => github::Lookup::Number(n),
-        None => github::lookup(ctx.event_name.as_deref(), ctx.payload.as_ref()),
+    let mut ctx = github::Context::from_env(env)?;
+    let lookup = match (opts.pr, ctx.payload_error.take()) {
+        (Some(n), _) => github::Lookup::Number(n),
+        (None, Some(e)) => return Err(e),
+        (None, None) => github::lookup(ctx.event_name.as_deref(), ctx.payload.as_ref()),
     };
     if let github::Lookup::NotAPullRequest(why) = lookup {
         return Ok(Err(why));

@@ -130,9 +130,12 @@ fn rule_text(o: &Outcome) -> String {
     }
 }
 
-/// The oriented delta (positive = better) and the oriented limit it is held to, for sorting
-/// slices and drawing bars; `None` for absolute rules or without a delta.
-fn oriented(o: &Outcome) -> Option<(f64, Option<(f64, f64)>, f64)> {
+/// A delta oriented so that positive is better: (estimate, interval, limit).
+type Oriented = (f64, Option<(f64, f64)>, f64);
+
+/// The oriented delta and the oriented limit it is held to, for sorting slices and drawing
+/// bars; `None` for absolute rules or without a delta.
+fn oriented(o: &Outcome) -> Option<Oriented> {
     let sign = if o.metric.direction() == Direction::LowerIsBetter {
         -1.0
     } else {

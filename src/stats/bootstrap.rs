@@ -289,14 +289,14 @@ impl<'a> Strata<'a> {
     /// Per-stratum scale factors of one replicate, and which groups collapsed (a stratum
     /// with weight in the data got none in the replicate).
     fn scales(&self, key: u64) -> (Vec<f64>, Vec<bool>) {
-        let mut sum = vec![0.0; self.total.len()];
         // Monomorphised loops so neither the group lookup nor the weight branches per row.
-        match (self.groups.codes, self.weight.as_deref()) {
-            (None, None) => self.sum_into(&mut sum, key, |_| 0, |_| 1.0),
-            (None, Some(w)) => self.sum_into(&mut sum, key, |_| 0, |r| w[r]),
-            (Some(c), None) => self.sum_into(&mut sum, key, |r| c[r] as usize, |_| 1.0),
-            (Some(c), Some(w)) => self.sum_into(&mut sum, key, |r| c[r] as usize, |r| w[r]),
-        }
+        // Unweighted sums are exact integers; weighted ones are f64 in a fixed order.
+        let sum: Vec<f64> = match (self.groups.codes, self.weight.as_deref()) {
+            (None, None) => self.count_sums(key, |_| 0),
+            (Some(c), None) => self.count_sums(key, |r| c[r] as usize),
+            (None, Some(w)) => self.weight_sums(key, |_| 0, w),
+            (Some(c), Some(w)) => self.weight_sums(key, |r| c[r] as usize, w),
+        };
         let mut collapsed = vec![false; self.groups.count];
         let scale = sum
             .iter()
@@ -314,20 +314,38 @@ impl<'a> Strata<'a> {
         (scale, collapsed)
     }
 
+    /// Σ count per stratum, in [`LANES`] interleaved accumulators so that consecutive rows
+    /// do not wait on each other's sums.
     #[inline(always)]
-    fn sum_into(
-        &self,
-        sum: &mut [f64],
-        key: u64,
-        group: impl Fn(usize) -> usize,
-        weight: impl Fn(usize) -> f64,
-    ) {
+    fn count_sums(&self, key: u64, group: impl Fn(usize) -> usize) -> Vec<f64> {
+        let s = self.total.len();
+        let mut lanes = vec![0u64; LANES * s];
         for (r, &p) in self.label.iter().enumerate() {
-            let c = poisson1(key, r as u32);
-            sum[2 * group(r) + usize::from(p)] += weight(r) * f64::from(c);
+            let c = u64::from(poisson1(key, r as u32));
+            lanes[(r % LANES) * s + 2 * group(r) + usize::from(p)] += c;
         }
+        (0..s)
+            .map(|i| (0..LANES).map(|l| lanes[l * s + i]).sum::<u64>() as f64)
+            .collect()
+    }
+
+    /// Σ weight·count per stratum, like [`Strata::count_sums`].
+    #[inline(always)]
+    fn weight_sums(&self, key: u64, group: impl Fn(usize) -> usize, w: &[f64]) -> Vec<f64> {
+        let s = self.total.len();
+        let mut lanes = vec![0.0f64; LANES * s];
+        for (r, (&p, &w)) in self.label.iter().zip(w).enumerate() {
+            let c = f64::from(poisson1(key, r as u32));
+            lanes[(r % LANES) * s + 2 * group(r) + usize::from(p)] += w * c;
+        }
+        (0..s)
+            .map(|i| (0..LANES).map(|l| lanes[l * s + i]).sum::<f64>())
+            .collect()
     }
 }
+
+/// Interleaved accumulators of the stratum sums.
+const LANES: usize = 4;
 
 const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -446,6 +464,168 @@ pub fn p_value_zero(values: impl Iterator<Item = f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::metrics::MetricId;
+
+    /// Deterministic test data: `n` rows, scores with signal, every 7th row positive.
+    fn data(n: usize, seed: u64) -> (Ranked, Ranked, Vec<u32>) {
+        let mut k = seed;
+        let mut u = move || {
+            k = k.wrapping_add(GAMMA);
+            (mix(k) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let y: Vec<bool> = (0..n).map(|i| i % 7 == 0).collect();
+        let sc: Vec<f64> = y.iter().map(|&p| u() + if p { 0.4 } else { 0.0 }).collect();
+        let sb: Vec<f64> = y.iter().map(|&p| u() + if p { 0.3 } else { 0.0 }).collect();
+        let codes = (0..n as u32).map(|i| i % 3).collect();
+        (
+            Ranked::new(&sc, &y, None),
+            Ranked::new(&sb, &y, None),
+            codes,
+        )
+    }
+
+    fn plan(metrics: Vec<MetricId>) -> Plan {
+        Plan {
+            metrics,
+            threshold: 0.5,
+        }
+    }
+
+    #[test]
+    fn identical_whatever_the_thread_count() {
+        let (c, b, codes) = data(3000, 1);
+        let groups = RowGroups {
+            codes: Some(&codes),
+            count: 3,
+        };
+        let p = plan(vec![MetricId::PrAuc, MetricId::RocAuc, MetricId::Recall]);
+        let spec = BootstrapSpec {
+            replicates: 64,
+            seed: 9,
+            confidence: 0.9,
+        };
+        let run_with = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("thread pool");
+            pool.install(|| paired(&c, &b, groups, &p, &spec))
+        };
+        let (one, two) = (run_with(1), run_with(2));
+        // Bit for bit, NaN included: compare the bits of every replicate value.
+        let bits = |r: &BootstrapResult| -> Vec<u64> {
+            r.cells
+                .iter()
+                .flat_map(|cell| {
+                    let d = cell.delta.as_ref().expect("paired");
+                    cell.candidate
+                        .replicates
+                        .iter()
+                        .chain(&d.replicates)
+                        .map(|v| v.to_bits())
+                })
+                .collect()
+        };
+        assert_eq!(bits(&one), bits(&two));
+        assert_eq!(one.collapsed, two.collapsed);
+        // Same seed, same result; another seed, another result.
+        assert_eq!(bits(&paired(&c, &b, groups, &p, &spec)), bits(&one));
+        let other = paired(&c, &b, groups, &p, &BootstrapSpec { seed: 10, ..spec });
+        assert_ne!(bits(&other), bits(&one));
+    }
+
+    #[test]
+    fn strata_keep_their_weight() {
+        // `rows` and `positives` are the weighted totals: stratification keeps both per group.
+        let (c, _, codes) = data(2000, 2);
+        let groups = RowGroups {
+            codes: Some(&codes),
+            count: 3,
+        };
+        let p = plan(vec![MetricId::Rows, MetricId::Positives, MetricId::PrAuc]);
+        let spec = BootstrapSpec {
+            replicates: 50,
+            seed: 3,
+            confidence: 0.95,
+        };
+        let out = single(&c, groups, &p, &spec);
+        let point = evaluate(
+            &c,
+            Groups {
+                codes: groups.sorted_for(&c).as_deref(),
+                count: 3,
+            },
+            &p,
+            |_, _, _| 1.0,
+        );
+        for g in 0..3 {
+            for m in 0..2 {
+                let want = point.group(g)[m].expect("defined");
+                for v in &out.cell(g, m).candidate.replicates {
+                    assert!(
+                        (v - want).abs() < 1e-9 * want,
+                        "group {g} metric {m}: {v} vs {want}"
+                    );
+                }
+            }
+            // The AP itself varies between replicates.
+            let ap = out.cell(g, 2).candidate.se;
+            assert!(ap > 0.001, "AP se {ap}");
+            assert!(out.cell(g, 0).baseline.is_none() && out.cell(g, 0).p_value.is_none());
+        }
+    }
+
+    #[test]
+    fn identical_models_have_zero_delta() {
+        let (c, _, _) = data(500, 4);
+        let p = plan(vec![MetricId::PrAuc]);
+        let spec = BootstrapSpec {
+            replicates: 40,
+            seed: 1,
+            confidence: 0.95,
+        };
+        let out = paired(&c, &c, RowGroups::ALL, &p, &spec);
+        let cell = out.cell(0, 0);
+        let d = cell.delta.as_ref().expect("paired");
+        assert!(d.replicates.iter().all(|&v| v == 0.0));
+        assert_eq!(d.interval, Ok(Interval { lo: 0.0, hi: 0.0 }));
+        assert_eq!(cell.p_value, Some(1.0));
+        assert!(cell.candidate.se > 0.0 && cell.candidate.defined == 40);
+    }
+
+    #[test]
+    fn empty_strata_make_replicates_undefined() {
+        // Group 1 holds a single positive: in ~e⁻¹ of the replicates it draws count 0.
+        let scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2];
+        let y = [true, false, true, false, true, false, false, false];
+        let codes = [0, 0, 0, 0, 1, 1, 1, 1];
+        let r = Ranked::new(&scores, &y, None);
+        let p = plan(vec![MetricId::RocAuc]);
+        let spec = BootstrapSpec {
+            replicates: 400,
+            seed: 5,
+            confidence: 0.95,
+        };
+        let out = single(
+            &r,
+            RowGroups {
+                codes: Some(&codes),
+                count: 2,
+            },
+            &p,
+            &spec,
+        );
+        let collapsed = out.collapsed[1];
+        // Group 1's positive stratum empties in Binomial(400, e⁻¹) replicates (mean 147),
+        // and its negative stratum (3 rows) only in ~e⁻³ of them.
+        assert!((110..=190).contains(&collapsed), "{collapsed}");
+        let cell = &out.cell(1, 0).candidate;
+        assert_eq!(cell.undefined, collapsed as usize);
+        assert_eq!(cell.defined + cell.undefined, 400);
+        // With one positive at the top, every defined replicate has AUC 1.
+        assert!(cell.defined_values().all(|v| v == 1.0));
+    }
 
     #[test]
     fn poisson_counts_have_poisson_moments() {

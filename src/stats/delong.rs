@@ -317,17 +317,17 @@ fn placements(ranked: &Ranked, codes: Option<&[u32]>, count: usize) -> Placement
         for k in start..end {
             tied[group(k)][usize::from(ranked.positive[k])] += weight(k);
         }
-        for k in start..end {
+        for (k, out) in (start..end).zip(&mut v[start..end]) {
             let g = group(k);
             let t = &groups[g];
             if ranked.positive[k] {
                 // Negatives below = all − above − tied; ties count half.
                 let below = t.wn - above[g][0] - tied[g][0];
                 let v10 = (below + 0.5 * tied[g][0]) / t.wn;
-                v[k] = v10;
+                *out = v10;
                 auc_sum[g] += weight(k) * v10;
             } else {
-                v[k] = (above[g][1] + 0.5 * tied[g][1]) / t.wp;
+                *out = (above[g][1] + 0.5 * tied[g][1]) / t.wp;
             }
         }
         for k in start..end {

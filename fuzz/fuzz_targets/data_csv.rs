@@ -1,0 +1,6 @@
+//! Fuzz bytes as a .csv prediction file through `data::load` (see `loader.rs`).
+#![no_main]
+
+mod loader;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| loader::run("csv", data));
