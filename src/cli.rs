@@ -81,6 +81,9 @@ pub struct CheckArgs {
     /// Print how one gate reached its decision, numbers included (GATE_ID from the JSON).
     #[arg(long, value_name = "GATE_ID")]
     pub explain: Option<String>,
+    /// Show a progress line on stderr even outside a terminal or in CI.
+    #[arg(long)]
+    pub progress: bool,
 }
 
 /// Output format of `modelgate metrics`.

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use sha2::{Digest, Sha256};
 
 use super::measure::{self, Measurements};
+use super::progress::Progress;
 use super::{Error, write_file};
 use crate::cli::{CheckArgs, PublishMode};
 use crate::config::{self, Overrides, Spec};
@@ -30,13 +31,16 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
             ids.join(", ")
         )));
     }
+    let progress = Progress::new(args.progress);
+    progress.stage("reading and pairing the predictions");
     let data = crate::data::load(&measure::request(&spec))?;
     measure::check_probabilities(&spec, &data)?;
     let Measurements {
         measured,
         metrics,
         notes,
-    } = measure::measure(&spec, &data);
+    } = measure::measure(&spec, &data, &progress);
+    progress.finish();
 
     let settings = Settings {
         min_slice: spec.min_slice,

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::progress::Progress;
 use crate::config::{GateSpec, Spec, Test, WeightKind};
 use crate::data::{self, DataError, Paired, Request};
 use crate::gate::{Estimate, Measured, SliceKey, Spread};
@@ -116,7 +117,8 @@ fn value_result(v: Value) -> Result<f64, String> {
 }
 
 /// Computes everything the gates and the report need.
-pub(crate) fn measure(spec: &Spec, data: &Paired) -> Measurements {
+pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measurements {
+    progress.stage("sorting scores");
     let weight = data.weight.as_deref();
     let cand_r = Ranked::new(&data.candidate, &data.positive, weight);
     let base_r = data
@@ -170,6 +172,7 @@ pub(crate) fn measure(spec: &Spec, data: &Paired) -> Measurements {
             )
         };
         let plan = plan_for(metrics, spec.threshold);
+        progress.stage(format!("metrics {}", level_name(&by)));
         let cand = evaluate(&cand_r, groups, &plan);
         let base = base_r.as_ref().map(|b| evaluate(b, groups, &plan));
         levels.push(Level {
@@ -196,6 +199,9 @@ pub(crate) fn measure(spec: &Spec, data: &Paired) -> Measurements {
         }
         // DeLong once per level, when a gate uses it.
         let delong_needed = gates.iter().any(|(_, g)| g.test == Test::Delong);
+        if delong_needed {
+            progress.stage(format!("DeLong {}", level_name(&level.by)));
+        }
         let (single, paired) = if delong_needed {
             match &base_r {
                 Some(b) => (
@@ -227,6 +233,13 @@ pub(crate) fn measure(spec: &Spec, data: &Paired) -> Measurements {
             .filter(|(_, g)| cheap || g.evidence != crate::config::Evidence::Point)
             .map(|(_, g)| g.metric)
             .collect();
+        if !boot_metrics.is_empty() {
+            progress.stage(format!(
+                "bootstrap, {} replicates, {}",
+                spec.replicates,
+                level_name(&level.by)
+            ));
+        }
         let boot = if boot_metrics.is_empty() {
             None
         } else {
@@ -399,6 +412,15 @@ pub(crate) fn measure(spec: &Spec, data: &Paired) -> Measurements {
         measured,
         metrics: rows,
         notes,
+    }
+}
+
+/// `overall` or `by country`, for progress messages.
+fn level_name(by: &[String]) -> String {
+    if by.is_empty() {
+        "overall".into()
+    } else {
+        format!("by {}", by.join(", "))
     }
 }
 

@@ -3,6 +3,7 @@
 mod check;
 mod measure;
 mod metrics_cmd;
+mod progress;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
