@@ -128,7 +128,12 @@ fn input_errors_name_file_column_and_rows() {
             baseline: "id,label,score\n7,0,0.1\n8,1,0.9\n9,0,0.3\n10,1,0.7\n",
             extra: "",
             gates: OK_GATE,
-            expect: &["candidate.csv", "column `id`", "2 id value(s) occur more than once (2 duplicate rows)", "7, 9"],
+            expect: &[
+                "candidate.csv",
+                "column `id`",
+                "2 id value(s) occur more than once (2 duplicate rows)",
+                "7, 9",
+            ],
         },
         Case {
             name: "unpaired integer ids",
@@ -136,7 +141,13 @@ fn input_errors_name_file_column_and_rows() {
             baseline: "id,label,score\n1,0,0.1\n2,1,0.9\n3,0,0.3\n40,1,0.7\n41,0,0.2\n",
             extra: "",
             gates: OK_GATE,
-            expect: &["same rows", "1 id(s) only in the candidate", "(e.g. 4)", "2 id(s) only in the baseline", "40, 41"],
+            expect: &[
+                "same rows",
+                "1 id(s) only in the candidate",
+                "(e.g. 4)",
+                "2 id(s) only in the baseline",
+                "40, 41",
+            ],
         },
         Case {
             name: "unpaired rows",

@@ -477,6 +477,13 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
             }
         }
         o.reason = reason(g, &o, &j, settings.confidence);
+        if let (true, Some(d)) = (o.inconclusive, o.detectable) {
+            let _ = write!(
+                o.reason,
+                "; these rows can only detect a change of about {} or more (80% power)",
+                num(d)
+            );
+        }
         if let Some(mc) = &o.mcnemar {
             let on = match g.metric {
                 MetricId::Recall => " among positives",
@@ -637,13 +644,9 @@ fn reason(g: &GateSpec, o: &Outcome, j: &Judged, confidence: f64) -> String {
         }
         (Evidence::Confident, false, true, Some(ci)) => {
             let mut s = format!(
-                "{what}: not shown within {limit_words}, {ci} reaches past {} (inconclusive",
+                "{what}: not shown within {limit_words}, {ci} reaches past {} (inconclusive)",
                 num(bound_raw)
             );
-            if let Some(d) = o.detectable {
-                let _ = write!(s, "; these rows detect changes of about {} or more", num(d));
-            }
-            s.push(')');
             s
         }
         (Evidence::Confident, false, false, Some(ci)) => {
