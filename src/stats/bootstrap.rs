@@ -292,7 +292,7 @@ impl<'a> Strata<'a> {
         // Monomorphised loops so neither the group lookup nor the weight branches per row.
         // Unweighted sums are exact integers; weighted ones are f64 in a fixed order.
         let sum: Vec<f64> = match (self.groups.codes, self.weight.as_deref()) {
-            (None, None) => self.count_sums(key, |_| 0),
+            (None, None) => self.count_sums_one_group(key),
             (Some(c), None) => self.count_sums(key, |r| c[r] as usize),
             (None, Some(w)) => self.weight_sums(key, |_| 0, w),
             (Some(c), Some(w)) => self.weight_sums(key, |r| c[r] as usize, w),
@@ -312,6 +312,18 @@ impl<'a> Strata<'a> {
             })
             .collect();
         (scale, collapsed)
+    }
+
+    /// [`Strata::count_sums`] for a single group: the two sums stay in registers.
+    #[inline(always)]
+    fn count_sums_one_group(&self, key: u64) -> Vec<f64> {
+        let (mut all, mut pos) = (0u64, 0u64);
+        for (r, &p) in self.label.iter().enumerate() {
+            let c = u64::from(poisson1(key, r as u32));
+            all += c;
+            pos += c * u64::from(p);
+        }
+        vec![(all - pos) as f64, pos as f64]
     }
 
     /// Σ count per stratum, in [`LANES`] interleaved accumulators so that consecutive rows
