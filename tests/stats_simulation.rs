@@ -168,7 +168,7 @@ fn bootstrap_is_paired_and_roughly_calibrated() {
 }
 
 #[test]
-#[ignore = "coverage study, ~1 min in release: cargo test --release --test stats_simulation -- --ignored"]
+#[ignore = "coverage study, ~80 s in release: cargo test --release --test stats_simulation -- --ignored"]
 fn bootstrap_intervals_cover_95_percent() {
     let (auc, ap, ratio) = bootstrap_study(N, 1000, 1000, 11);
     eprintln!("bootstrap (1000 samples, B=1000): AUC {auc:.3}, AP {ap:.3}, SE/DeLong {ratio:.3}");

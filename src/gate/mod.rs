@@ -3,7 +3,7 @@
 //!
 //! Every rule becomes a bound on one quantity: the candidate's value for `min`/`max`, the
 //! delta oriented so that positive is better for the relative rules. The decision itself
-//! (CONTRACT §3) is [`stats::decision::decide`]; this stage adds slices, `min_slice`,
+//! (CONTRACT §3) is [`crate::stats::decision::decide`]; this stage adds slices, `min_slice`,
 //! multiple-comparison correction and the words.
 
 use std::fmt::Write as _;
@@ -642,13 +642,10 @@ fn reason(g: &GateSpec, o: &Outcome, j: &Judged, confidence: f64) -> String {
         (Evidence::Confident, true, _, Some(ci)) => {
             format!("{what}: shown within {limit_words}, {ci}")
         }
-        (Evidence::Confident, false, true, Some(ci)) => {
-            let mut s = format!(
-                "{what}: not shown within {limit_words}, {ci} reaches past {} (inconclusive)",
-                num(bound_raw)
-            );
-            s
-        }
+        (Evidence::Confident, false, true, Some(ci)) => format!(
+            "{what}: not shown within {limit_words}, {ci} reaches past {} (inconclusive)",
+            num(bound_raw)
+        ),
         (Evidence::Confident, false, false, Some(ci)) => {
             format!(
                 "{what}: {ci} lies entirely past {} ({limit_words})",

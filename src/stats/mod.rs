@@ -1,6 +1,6 @@
 //! Statistics on paired models: intervals, tests and multiple-comparison corrections.
 //!
-//! Everything here works on [`Ranked`](crate::metrics::Ranked) rows, plain numbers and
+//! Everything here works on [`Ranked`] rows, plain numbers and
 //! per-row group codes; it knows nothing of the config file or of gates.
 //!
 //! - [`delong`]: AUC variance, covariance, paired z test and Wald intervals (as R pROC).
