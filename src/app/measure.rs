@@ -3,8 +3,6 @@
 //! Each model's rows are sorted once ([`Ranked::new`]); every slicing's metrics, DeLong
 //! and the bootstrap reuse that order.
 
-use std::collections::BTreeMap;
-
 use super::progress::Progress;
 use crate::config::{GateSpec, Spec, Test, WeightKind};
 use crate::data::{self, DataError, Paired, Request};
@@ -437,33 +435,5 @@ fn mcnemar_groups(
         MetricId::Specificity => Target::Specificity,
         _ => Target::Accuracy,
     };
-    let mut counts: BTreeMap<usize, (u64, u64)> = BTreeMap::new();
-    for i in 0..data.len() {
-        let y = data.positive[i];
-        let in_target = match target {
-            Target::Accuracy => true,
-            Target::Recall => y,
-            Target::Specificity => !y,
-        };
-        if !in_target {
-            continue;
-        }
-        let rc = (data.candidate[i] >= t) == y;
-        let rb = (base[i] >= t) == y;
-        if rc != rb {
-            let g = groups.codes.map_or(0, |c| c[i] as usize);
-            let e = counts.entry(g).or_default();
-            if rc {
-                e.0 += 1;
-            } else {
-                e.1 += 1;
-            }
-        }
-    }
-    (0..groups.count)
-        .map(|g| {
-            let (b, c) = counts.get(&g).copied().unwrap_or_default();
-            mcnemar::exact(b, c)
-        })
-        .collect()
+    mcnemar::from_scores(target, &data.positive, &data.candidate, base, t, groups)
 }

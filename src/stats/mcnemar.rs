@@ -3,6 +3,8 @@
 //!
 //! Unweighted only: the test counts rows.
 
+use super::RowGroups;
+
 /// Which rows the comparison is about, and what "correct" means on them (CONTRACT §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -74,7 +76,8 @@ pub fn discordant(
     (b, c)
 }
 
-/// The test from both models' scores at `threshold` (predict positive iff `score >= threshold`).
+/// The test per group from both models' scores at `threshold` (predict positive iff
+/// `score >= threshold`); `groups` codes are per row, like the scores.
 ///
 /// # Panics
 /// If the slices differ in length (a caller bug).
@@ -84,23 +87,25 @@ pub fn from_scores(
     candidate: &[f64],
     baseline: &[f64],
     threshold: f64,
-) -> McNemar {
+    groups: RowGroups<'_>,
+) -> Vec<McNemar> {
     assert!(
         label.len() == candidate.len() && label.len() == baseline.len(),
         "mcnemar: label and score slices differ in length"
     );
-    let (mut b, mut c) = (0u64, 0u64);
-    for ((&y, &sc), &sb) in label.iter().zip(candidate).zip(baseline) {
+    let mut counts = vec![(0u64, 0u64); groups.count];
+    for (i, ((&y, &sc), &sb)) in label.iter().zip(candidate).zip(baseline).enumerate() {
         let in_target = match target {
             Target::Accuracy => true,
             Target::Recall => y,
             Target::Specificity => !y,
         };
         let (rc, rb) = ((sc >= threshold) == y, (sb >= threshold) == y);
-        b += u64::from(in_target && rc && !rb);
-        c += u64::from(in_target && !rc && rb);
+        let cell = &mut counts[groups.of(i)];
+        cell.0 += u64::from(in_target && rc && !rb);
+        cell.1 += u64::from(in_target && !rc && rb);
     }
-    exact(b, c)
+    counts.into_iter().map(|(b, c)| exact(b, c)).collect()
 }
 
 /// `P(X ≤ k)` for `X ~ Binomial(n, ½)` with `k ≤ n/2`, given `pmf_k = P(X = k)`: sums the
@@ -223,7 +228,21 @@ mod tests {
         assert_eq!(discordant(Target::Specificity, &y, &cand, &base), (1, 0));
         let sc = [0.9, 0.1, 0.2, 0.7, 0.8];
         let sb = [0.3, 0.6, 0.5, 0.9, 0.5];
-        let t = from_scores(Target::Accuracy, &y, &sc, &sb, 0.5);
-        assert_eq!((t.b, t.c), (2, 1));
+        let t = from_scores(Target::Accuracy, &y, &sc, &sb, 0.5, RowGroups::ALL);
+        assert_eq!((t[0].b, t[0].c), (2, 1));
+        // Per group: rows 0-2 in group 0, rows 3-4 in group 1.
+        let codes = [0, 0, 0, 1, 1];
+        let g = from_scores(
+            Target::Accuracy,
+            &y,
+            &sc,
+            &sb,
+            0.5,
+            RowGroups {
+                codes: Some(&codes),
+                count: 2,
+            },
+        );
+        assert_eq!((g[0].b, g[0].c, g[1].b, g[1].c), (2, 1, 0, 0));
     }
 }
