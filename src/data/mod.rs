@@ -10,6 +10,7 @@ mod lint;
 mod pair;
 mod read;
 mod slices;
+mod sources;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

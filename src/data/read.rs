@@ -6,8 +6,8 @@ use std::path::Path;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::DataError;
 use super::lint::{self, CsvReport, CsvShape};
+use super::{DataError, sources};
 
 /// The columns to read from one file.
 pub(crate) struct Wanted<'a> {
@@ -24,7 +24,7 @@ pub(crate) struct Loaded {
     pub sha256: String,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
     Csv,
     Parquet,
@@ -58,6 +58,9 @@ pub(crate) fn read(
     wanted: &Wanted<'_>,
     required_all: bool,
 ) -> Result<Loaded, DataError> {
+    if sources::is_glob(path) || path.is_dir() {
+        return read_many(path, wanted, required_all);
+    }
     let format = format_of(path)?;
     let meta = std::fs::metadata(path).map_err(|e| {
         DataError::new(path, None, format!("cannot open the file: {e}; check the path (relative paths are relative to the config file)"))
@@ -114,6 +117,64 @@ pub(crate) fn read(
             path,
             None,
             "the file has a header but no rows",
+        ));
+    }
+    Ok(Loaded { frame, sha256 })
+}
+
+/// Reads a glob (`eval/part-*.parquet`) or a folder of files of one format; polars expands
+/// it, and hive-style folder names (`country=DE/`) become columns.
+fn read_many(path: &Path, wanted: &Wanted<'_>, required_all: bool) -> Result<Loaded, DataError> {
+    const EXTS: [&str; 6] = ["csv", "parquet", "pq", "ndjson", "jsonl", "json"];
+    let listed = sources::list(path, &EXTS)
+        .map_err(|e| DataError::new(path, None, format!("cannot list the files: {e}")))?;
+    let Some(first) = listed.files.first() else {
+        let what = if path.is_dir() {
+            "is a directory with no data files (.csv, .parquet, .ndjson) in it"
+        } else {
+            "matches no data files (.csv, .parquet, .ndjson)"
+        };
+        return Err(DataError::new(
+            path,
+            None,
+            format!(
+                "{what}; point it at a file, a folder of files or a glob such as `eval/part-*.parquet`"
+            ),
+        ));
+    };
+    let format = format_of(first)?;
+    if let Some(other) = listed
+        .files
+        .iter()
+        .find(|f| format_of(f).map(|g| g != format).unwrap_or(true))
+    {
+        return Err(DataError::new(
+            path,
+            None,
+            format!(
+                "mixes file formats ({} and {}); point it at files of one format",
+                first.display(),
+                other.display()
+            ),
+        ));
+    }
+    let sha256 = sources::sha256(&listed)
+        .map_err(|e| DataError::new(path, None, format!("cannot read the files: {e}")))?;
+    // polars expands a folder for Parquet only; give it the files of other formats by glob.
+    let target = if path.is_dir() && format != Format::Parquet {
+        path.join("**").join(format!(
+            "*.{}",
+            first.extension().and_then(|e| e.to_str()).unwrap_or("csv")
+        ))
+    } else {
+        path.to_path_buf()
+    };
+    let frame = scan(&target, format, wanted, required_all)?;
+    if frame.height() == 0 {
+        return Err(DataError::new(
+            path,
+            None,
+            "the files have a header but no rows",
         ));
     }
     Ok(Loaded { frame, sha256 })

@@ -32,18 +32,30 @@ pub(crate) fn list(path: &Path, exts: &[&str]) -> std::io::Result<Sources> {
         files.sort();
         return Ok(Sources { files, multi: true });
     }
-    Ok(Sources { files: vec![path.to_path_buf()], multi: false })
+    Ok(Sources {
+        files: vec![path.to_path_buf()],
+        multi: false,
+    })
 }
 
 fn components(pattern: &Path) -> Vec<String> {
-    pattern.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect()
+    pattern
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect()
 }
 
 fn glob_walk(base: &Path, parts: &[String], out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let Some((head, rest)) = parts.split_first() else { return Ok(()) };
+    let Some((head, rest)) = parts.split_first() else {
+        return Ok(());
+    };
     let is_pattern = head.contains(['*', '?', '[']);
     if !is_pattern {
-        let next = if base.as_os_str().is_empty() { PathBuf::from(head) } else { base.join(head) };
+        let next = if base.as_os_str().is_empty() {
+            PathBuf::from(head)
+        } else {
+            base.join(head)
+        };
         if rest.is_empty() {
             if next.is_file() {
                 out.push(next);
@@ -52,15 +64,25 @@ fn glob_walk(base: &Path, parts: &[String], out: &mut Vec<PathBuf>) -> std::io::
         }
         return glob_walk(&next, rest, out);
     }
-    let dir = if base.as_os_str().is_empty() { Path::new(".") } else { base };
-    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    let dir = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') || !wildcard(head, &name) {
             continue;
         }
-        let next = if base.as_os_str().is_empty() { PathBuf::from(&name) } else { base.join(&name) };
+        let next = if base.as_os_str().is_empty() {
+            PathBuf::from(&name)
+        } else {
+            base.join(&name)
+        };
         if rest.is_empty() {
             if next.is_file() {
                 out.push(next);
@@ -166,15 +188,27 @@ mod tests {
     #[test]
     fn lists_globs_and_folders_sorted() {
         let dir = tempfile::tempdir().unwrap();
-        for p in ["country=DE/b.csv", "country=DE/a.csv", "country=FR/c.csv", "country=FR/_SUCCESS", ".hidden.csv"] {
+        for p in [
+            "country=DE/b.csv",
+            "country=DE/a.csv",
+            "country=FR/c.csv",
+            "country=FR/_SUCCESS",
+            ".hidden.csv",
+        ] {
             let f = dir.path().join(p);
             std::fs::create_dir_all(f.parent().unwrap()).unwrap();
             std::fs::write(&f, "x").unwrap();
         }
         let s = list(dir.path(), &["csv"]).unwrap();
-        let names: Vec<String> =
-            s.files.iter().map(|f| f.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
-        assert_eq!(names, ["country=DE/a.csv", "country=DE/b.csv", "country=FR/c.csv"]);
+        let names: Vec<String> = s
+            .files
+            .iter()
+            .map(|f| f.strip_prefix(dir.path()).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["country=DE/a.csv", "country=DE/b.csv", "country=FR/c.csv"]
+        );
         let g = list(&dir.path().join("country=*/*.csv"), &["csv"]).unwrap();
         assert_eq!(g.files.len(), 3);
         assert!(g.multi);
