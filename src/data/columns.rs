@@ -92,6 +92,22 @@ fn rows_where(len: usize, mut pred: impl FnMut(usize) -> bool) -> (Vec<usize>, u
     (first, count)
 }
 
+/// Missing values are an error naming the first rows and the count.
+fn no_missing(path: &Path, s: &Series, name: &str, role: &str) -> Result<(), DataError> {
+    if s.null_count() == 0 {
+        return Ok(());
+    }
+    let (first, count) = rows_where(s.len(), |i| s.get(i).map(|v| v.is_null()).unwrap_or(false));
+    Err(DataError::new(
+        path,
+        Some(name),
+        format!(
+            "{count} missing {role}(s) at row(s) {}; every row needs a {role}",
+            examples(&first, count)
+        ),
+    ))
+}
+
 /// A numeric column as finite f64s; text, missing values, NaN and infinities are errors.
 pub(crate) fn numbers(
     path: &Path,
@@ -128,19 +144,7 @@ pub(crate) fn numbers(
             ),
         ));
     }
-    let nulls = s.null_count();
-    if nulls > 0 {
-        let (first, count) =
-            rows_where(s.len(), |i| s.get(i).map(|v| v.is_null()).unwrap_or(false));
-        return Err(DataError::new(
-            path,
-            Some(name),
-            format!(
-                "{count} missing {role}(s) at row(s) {}; every row needs a {role}",
-                examples(&first, count)
-            ),
-        ));
-    }
+    no_missing(path, s, name, role)?;
     let f = s
         .cast(&DataType::Float64)
         .map_err(|e| DataError::new(path, Some(name), format!("cannot read as numbers: {e}")))?;
@@ -198,18 +202,7 @@ pub(crate) fn labels(
     positive: Option<&LabelValue>,
 ) -> Result<Vec<bool>, DataError> {
     let s = series(path, frame, name)?;
-    if s.null_count() > 0 {
-        let (first, count) =
-            rows_where(s.len(), |i| s.get(i).map(|v| v.is_null()).unwrap_or(false));
-        return Err(DataError::new(
-            path,
-            Some(name),
-            format!(
-                "{count} missing label(s) at row(s) {}; every row needs a label",
-                examples(&first, count)
-            ),
-        ));
-    }
+    no_missing(path, s, name, "label")?;
     let dtype = s.dtype().clone();
     let hint = "set `positive:` in the config to the label value that means positive";
 

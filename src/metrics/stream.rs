@@ -444,16 +444,8 @@ fn value(
         Rows => Ok(total),
         Positives => Ok(p),
         Prevalence => Ok(p / total),
-        // `Confusion::metric` answers exactly these ids, so the fallback is never taken.
-        Precision
-        | Recall
-        | F1
-        | FBeta { .. }
-        | Accuracy
-        | BalancedAccuracy
-        | Mcc
-        | Specificity
-        | Fpr
-        | ExpectedCost { .. } => confusion.metric(m).unwrap_or(Err(Undefined::Empty)),
+        // Thresholded metrics: `Confusion::metric` answers every id `uses_threshold` names,
+        // so the fallback is never taken.
+        _ => confusion.metric(m).unwrap_or(Err(Undefined::Empty)),
     }
 }
