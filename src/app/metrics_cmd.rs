@@ -25,6 +25,10 @@ pub fn metrics(args: &MetricsArgs) -> Result<String, Error> {
     }
     if !explicit {
         ids = MetricId::default_set();
+        // Unweighted, `rows` and `positives` repeat the n and n_pos columns.
+        if args.weight.is_none() {
+            ids.retain(|m| !matches!(m, MetricId::Rows | MetricId::Positives));
+        }
     }
     let positive = args.positive.as_ref().map(|p| match p.parse::<i64>() {
         Ok(i) => LabelValue::Int(i),
@@ -44,7 +48,20 @@ pub fn metrics(args: &MetricsArgs) -> Result<String, Error> {
         slicings: args.by.iter().map(|b| vec![b.clone()]).collect(),
         positive,
     };
-    let paired = data::load(&req)?;
+    let paired = data::load(&req).map_err(|mut e| {
+        // The loader speaks of the config file; here the names come from flags.
+        e.message = e
+            .message
+            .replace(
+                "; set the right name under `columns:` in the config",
+                "; name it with --label, --score, --id, --weight or --by",
+            )
+            .replace(
+                "; set it under `columns:`",
+                "; pass that name with --label, --score, --id, --weight or --by",
+            );
+        Error::Data(e)
+    })?;
     let in_unit = paired.candidate.iter().all(|s| (0.0..=1.0).contains(s));
     if !in_unit {
         if let Some(m) = ids
