@@ -360,6 +360,13 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measur
             if !notes.contains(&note) {
                 notes.push(note);
             }
+            let caveat = "With frequency weights the bootstrap resamples each aggregated row as one unit: its intervals are indicative only (gates with significant or confident evidence use DeLong)".to_string();
+            if data.weight.is_some()
+                && spec.weights == WeightKind::Frequency
+                && !notes.contains(&caveat)
+            {
+                notes.push(caveat);
+            }
             let collapsed: u32 = b.collapsed.iter().sum();
             if collapsed > 0 {
                 notes.push(format!(
