@@ -367,8 +367,10 @@ fn two_classes<T: PartialEq + Copy>(
     }
     let out: Vec<bool> = values.iter().map(|v| is_pos(*v)).collect();
     if !explicit {
-        // Without `positive:` numbers must be 0/1.
-        if let Some(i) = values.iter().position(|v| !is_pos(*v) && show(*v) != "0") {
+        // Without `positive:` numbers must be 0/1. At most two distinct values remain, so
+        // check those rather than format every row.
+        if let Some(bad) = distinct.iter().find(|v| !is_pos(**v) && show(**v) != "0") {
+            let i = values.iter().position(|v| v == bad).unwrap_or(0);
             return Err(DataError::new(
                 path,
                 Some(name),
