@@ -210,6 +210,17 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
         sha256: cand.sha256,
         rows: cand_side.len(),
     };
+    // Sorted positions index rows with u32 to halve the memory of the one sort.
+    if cand_side.len() > u32::MAX as usize {
+        return Err(DataError::new(
+            &req.candidate,
+            None,
+            format!(
+                "{} rows is more than modelgate holds in memory (4,294,967,295); aggregate the rows first (README, \"Scale\")",
+                cand_side.len()
+            ),
+        ));
+    }
     let columns::Side {
         positive,
         weight,
