@@ -434,3 +434,32 @@ fn help_and_version_exit_0_and_bad_flags_exit_2() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn main_table_stays_short_with_many_failing_slices() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = rows(3000, 0.2, 0.0, 12);
+    for (i, row) in r.iter_mut().enumerate() {
+        row.country = format!("s{:02}", i % 30);
+    }
+    write_pair(dir.path(), &r);
+    let cfg = write_config(
+        dir.path(),
+        "",
+        "  - metric: pr_auc\n    min: 0.99\n    by: country\n",
+    );
+    let out = modelgate()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let md = String::from_utf8(out.stdout).unwrap();
+    let summary = md.split("### Worst slices").next().unwrap();
+    assert_eq!(summary.matches("| ❌ |").count(), 20, "{summary}");
+    assert!(
+        summary.contains("**10 more failing slice results**"),
+        "{summary}"
+    );
+    assert!(md.contains("All slices (30)"));
+}

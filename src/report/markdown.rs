@@ -22,6 +22,9 @@ const BLOCKS: &[(&str, u8)] = &[
     ("slices", 4),
 ];
 
+/// Failing slices listed in the main table; more are counted and left to the slice tables.
+const MAX_FAILING_SLICES: usize = 20;
+
 /// How many slices the "worst slices" table shows.
 const WORST: usize = 8;
 
@@ -261,7 +264,16 @@ pub fn markdown(run: &Run) -> Document {
     // Main table: whole-set results and failing slices; everything else below.
     let mut gates = Vec::new();
     let mut hidden = 0usize;
+    let mut hidden_failures = 0usize;
+    let mut shown_failures = 0usize;
     for o in &run.outcomes {
+        let failing_slice = !o.slice.is_empty() && o.status == Status::Fail;
+        if failing_slice && shown_failures == MAX_FAILING_SLICES {
+            // The summary must stay short whatever the slice count: the rest are below.
+            hidden_failures += 1;
+            continue;
+        }
+        shown_failures += usize::from(failing_slice);
         if o.slice.is_empty() || o.status == Status::Fail {
             gates.push(GateRow {
                 icon: icon(o),
@@ -340,6 +352,7 @@ pub fn markdown(run: &Run) -> Document {
         ci_label => format!("{}% CI", num(run.confidence * 100.0)),
         gates => Value::from(Serde(&gates)),
         hidden_passes => hidden,
+        hidden_failures => hidden_failures,
         worst => Value::from(Serde(&worst)),
         reasons => Value::from(Serde(&reasons)),
         slices => Value::from(Serde(&slices)),
