@@ -1,21 +1,89 @@
 //! The JSON result of `check --json` (CONTRACT §6), schema `modelgate/result/v1`.
+//!
+//! Keys keep the order of the contract (schema and verdict first, metric values in metric
+//! order), so a reviewer opening the file reads it top-down. serde_json's own map sorts
+//! keys unless its `preserve_order` feature is on, and that feature is shared with polars'
+//! build; an ordered object type of our own keeps the dependency graph as it is.
 
-use serde_json::{Map, Value as Json, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Value as Json, json};
 
 use super::{MetricsRow, Run};
 use crate::gate::{Outcome, SliceKey};
 use crate::metrics::{MetricId, Value};
 use crate::stats::mcnemar::McNemar;
 
-fn slice_json(slice: &SliceKey) -> Json {
-    let mut m = Map::new();
-    for (c, v) in slice {
-        m.insert(
-            c.clone(),
-            v.as_ref().map_or(Json::Null, |s| Json::String(s.clone())),
-        );
+/// A JSON object whose keys serialise in insertion order.
+#[derive(Default)]
+struct Obj(Vec<(&'static str, Node)>);
+
+/// A JSON value built from ordered objects.
+enum Node {
+    Leaf(Json),
+    Obj(Obj),
+    Arr(Vec<Node>),
+    /// An object with keys known only at run time (metric ids, slice columns).
+    Dyn(Vec<(String, Node)>),
+}
+
+impl Obj {
+    fn put(mut self, key: &'static str, value: impl Into<Node>) -> Self {
+        self.0.push((key, value.into()));
+        self
     }
-    Json::Object(m)
+}
+
+impl From<Json> for Node {
+    fn from(v: Json) -> Self {
+        Node::Leaf(v)
+    }
+}
+
+impl From<Obj> for Node {
+    fn from(o: Obj) -> Self {
+        Node::Obj(o)
+    }
+}
+
+impl Serialize for Obj {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Node {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Node::Leaf(v) => v.serialize(s),
+            Node::Obj(o) => o.serialize(s),
+            Node::Arr(a) => a.serialize(s),
+            Node::Dyn(entries) => {
+                let mut m = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+        }
+    }
+}
+
+fn slice_json(slice: &SliceKey) -> Node {
+    Node::Dyn(
+        slice
+            .iter()
+            .map(|(c, v)| {
+                (
+                    c.clone(),
+                    Node::Leaf(v.as_ref().map_or(Json::Null, |s| json!(s))),
+                )
+            })
+            .collect(),
+    )
 }
 
 fn num(x: Option<f64>) -> Json {
@@ -25,35 +93,41 @@ fn num(x: Option<f64>) -> Json {
     }
 }
 
-fn gate_json(o: &Outcome) -> Json {
-    let mut g = Map::new();
-    g.insert("id".into(), json!(o.id));
-    g.insert("metric".into(), json!(o.metric.to_string()));
-    g.insert("slice".into(), slice_json(&o.slice));
-    g.insert("status".into(), json!(o.status.as_str()));
-    g.insert("severity".into(), json!(o.severity.as_str()));
-    g.insert("rule".into(), json!(o.rule.as_str()));
-    g.insert("limit".into(), num(Some(o.limit)));
-    g.insert("evidence".into(), json!(o.evidence.as_str()));
-    g.insert("test".into(), json!(o.test.as_str()));
-    g.insert("candidate".into(), num(o.candidate));
-    g.insert("baseline".into(), num(o.baseline));
-    g.insert("delta".into(), num(o.delta));
-    g.insert(
-        "ci".into(),
+fn mcnemar_json(mc: &McNemar) -> Obj {
+    Obj::default()
+        .put("b", json!(mc.b))
+        .put("c", json!(mc.c))
+        .put("p", num(Some(mc.p)))
+        .put("mid_p", num(Some(mc.mid_p)))
+}
+
+fn gate_json(o: &Outcome) -> Node {
+    let ci =
         o.ci.filter(|iv| iv.lo.is_finite() && iv.hi.is_finite())
-            .map_or(Json::Null, |iv| json!([iv.lo, iv.hi])),
-    );
-    g.insert("p_value".into(), num(o.p_value));
-    g.insert("p_adjusted".into(), num(o.p_adjusted));
-    g.insert("reason".into(), json!(o.reason));
-    g.insert("inconclusive".into(), json!(o.inconclusive));
-    g.insert("detectable_effect".into(), num(o.detectable));
-    g.insert("rows".into(), json!(o.rows));
-    g.insert("positives".into(), json!(o.positives));
-    let mc_json = |mc: &McNemar| json!({"b": mc.b, "c": mc.c, "p": num(Some(mc.p)), "mid_p": num(Some(mc.mid_p))});
+            .map_or(Json::Null, |iv| json!([iv.lo, iv.hi]));
+    let mut g = Obj::default()
+        .put("id", json!(o.id))
+        .put("metric", json!(o.metric.to_string()))
+        .put("slice", slice_json(&o.slice))
+        .put("status", json!(o.status.as_str()))
+        .put("severity", json!(o.severity.as_str()))
+        .put("rule", json!(o.rule.as_str()))
+        .put("limit", num(Some(o.limit)))
+        .put("evidence", json!(o.evidence.as_str()))
+        .put("test", json!(o.test.as_str()))
+        .put("candidate", num(o.candidate))
+        .put("baseline", num(o.baseline))
+        .put("delta", num(o.delta))
+        .put("ci", ci)
+        .put("p_value", num(o.p_value))
+        .put("p_adjusted", num(o.p_adjusted))
+        .put("reason", json!(o.reason))
+        .put("inconclusive", json!(o.inconclusive))
+        .put("detectable_effect", num(o.detectable))
+        .put("rows", json!(o.rows))
+        .put("positives", json!(o.positives));
     if let Some(mc) = &o.mcnemar {
-        g.insert("mcnemar".into(), mc_json(mc));
+        g = g.put("mcnemar", mcnemar_json(mc));
     }
     for (what, mc) in &o.mcnemar_context {
         let key = if what.contains("positives") {
@@ -61,98 +135,121 @@ fn gate_json(o: &Outcome) -> Json {
         } else {
             "mcnemar_negatives"
         };
-        g.insert(key.into(), mc_json(mc));
+        g = g.put(key, mcnemar_json(mc));
     }
-    Json::Object(g)
+    g.into()
 }
 
 /// Metric values as an object in metric order, plus the reasons of undefined ones.
-pub(crate) fn values_json(values: &[(MetricId, Value)]) -> (Json, Map<String, Json>) {
-    let mut m = Map::new();
-    let mut undefined = Map::new();
-    for (id, v) in values {
-        let key = id.to_string();
-        match v {
-            Ok(x) => {
-                m.insert(key, num(Some(*x)));
-            }
-            Err(u) => {
-                m.insert(key.clone(), Json::Null);
-                undefined.insert(key, json!(u.reason()));
-            }
-        }
-    }
-    (Json::Object(m), undefined)
+fn values_json(
+    values: &[(MetricId, Value)],
+    prefix: &str,
+    undefined: &mut Vec<(String, Node)>,
+) -> Node {
+    Node::Dyn(
+        values
+            .iter()
+            .map(|(id, v)| {
+                let key = id.to_string();
+                let value = match v {
+                    Ok(x) => num(Some(*x)),
+                    Err(u) => {
+                        undefined.push((format!("{prefix}{key}"), Node::Leaf(json!(u.reason()))));
+                        Json::Null
+                    }
+                };
+                (key, Node::Leaf(value))
+            })
+            .collect(),
+    )
 }
 
-fn metrics_json(row: &MetricsRow) -> Json {
-    let mut r = Map::new();
-    r.insert("slice".into(), slice_json(&row.slice));
-    r.insert("rows".into(), json!(row.rows));
-    r.insert("positives".into(), json!(row.positives));
-    let (cand, mut undefined) = values_json(&row.candidate);
-    r.insert("candidate".into(), cand);
+fn metrics_json(row: &MetricsRow) -> Node {
+    let mut undefined = Vec::new();
+    let mut r = Obj::default()
+        .put("slice", slice_json(&row.slice))
+        .put("rows", json!(row.rows))
+        .put("positives", json!(row.positives))
+        .put("candidate", values_json(&row.candidate, "", &mut undefined));
     if let Some(base) = &row.baseline {
-        let (b, u) = values_json(base);
-        r.insert("baseline".into(), b);
-        for (k, v) in u {
-            undefined.entry(format!("baseline.{k}")).or_insert(v);
-        }
+        r = r.put("baseline", values_json(base, "baseline.", &mut undefined));
     }
     if !undefined.is_empty() {
-        r.insert("undefined".into(), Json::Object(undefined));
+        r = r.put("undefined", Node::Dyn(undefined));
     }
-    Json::Object(r)
+    r.into()
+}
+
+fn render(doc: &Obj) -> String {
+    let mut text = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());
+    text.push('\n');
+    text
 }
 
 /// The JSON result document. Deterministic: same run, same bytes.
 pub fn result_json(run: &Run) -> String {
-    let file = |f: &crate::data::FileInfo| json!({"path": f.path.display().to_string(), "sha256": f.sha256, "rows": f.rows});
-    let mut inputs = Map::new();
-    inputs.insert("candidate".into(), file(&run.candidate));
+    let file = |f: &crate::data::FileInfo| {
+        Obj::default()
+            .put("path", json!(f.path.display().to_string()))
+            .put("sha256", json!(f.sha256))
+            .put("rows", json!(f.rows))
+    };
+    let mut inputs = Obj::default().put("candidate", file(&run.candidate));
     if let Some(b) = &run.baseline {
-        inputs.insert("baseline".into(), file(b));
+        inputs = inputs.put("baseline", file(b));
     }
-    let doc = json!({
-        "schema": "modelgate/result/v1",
-        "verdict": run.verdict.as_str(),
-        "exit_code": run.exit_code(),
-        "tool": {"name": "modelgate", "version": run.version},
-        "config": {"path": run.config_path, "sha256": run.config_sha256, "name": run.name},
-        "inputs": Json::Object(inputs),
-        "seed": run.seed,
-        "confidence": run.confidence,
-        "threshold": run.threshold,
-        "gates": run.outcomes.iter().map(gate_json).collect::<Vec<_>>(),
-        "metrics": run.metrics.iter().map(metrics_json).collect::<Vec<_>>(),
-        "notes": run.notes,
-    });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
-    text.push('\n');
-    text
+    let doc = Obj::default()
+        .put("schema", json!("modelgate/result/v1"))
+        .put("verdict", json!(run.verdict.as_str()))
+        .put("exit_code", json!(run.exit_code()))
+        .put(
+            "tool",
+            Obj::default()
+                .put("name", json!("modelgate"))
+                .put("version", json!(run.version)),
+        )
+        .put(
+            "config",
+            Obj::default()
+                .put("path", json!(run.config_path))
+                .put("sha256", json!(run.config_sha256))
+                .put("name", json!(run.name)),
+        )
+        .put("inputs", inputs)
+        .put("seed", json!(run.seed))
+        .put("confidence", json!(run.confidence))
+        .put("threshold", json!(run.threshold))
+        .put(
+            "gates",
+            Node::Arr(run.outcomes.iter().map(gate_json).collect()),
+        )
+        .put(
+            "metrics",
+            Node::Arr(run.metrics.iter().map(metrics_json).collect()),
+        )
+        .put("notes", json!(run.notes));
+    render(&doc)
 }
 
 /// The `modelgate metrics --format json` document (`modelgate/metrics/v1`).
 pub fn metrics_document(rows: &[MetricsRow]) -> String {
-    let metrics: Vec<Json> = rows
+    let metrics = rows
         .iter()
         .map(|row| {
-            let (values, undefined) = values_json(&row.candidate);
-            let mut r = Map::new();
-            r.insert("slice".into(), slice_json(&row.slice));
-            r.insert("rows".into(), json!(row.rows));
-            r.insert("positives".into(), json!(row.positives));
-            r.insert("values".into(), values);
+            let mut undefined = Vec::new();
+            let mut r = Obj::default()
+                .put("slice", slice_json(&row.slice))
+                .put("rows", json!(row.rows))
+                .put("positives", json!(row.positives))
+                .put("values", values_json(&row.candidate, "", &mut undefined));
             if !undefined.is_empty() {
-                r.insert("undefined".into(), Json::Object(undefined));
+                r = r.put("undefined", Node::Dyn(undefined));
             }
-            Json::Object(r)
+            r.into()
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(
-        &json!({"schema": "modelgate/metrics/v1", "metrics": metrics}),
-    )
-    .unwrap_or_else(|_| "{}".into());
-    text.push('\n');
-    text
+    let doc = Obj::default()
+        .put("schema", json!("modelgate/metrics/v1"))
+        .put("metrics", Node::Arr(metrics));
+    render(&doc)
 }
