@@ -76,6 +76,7 @@ fn bootstrap_pr_auc_1000(bencher: Bencher, n: usize) {
         replicates: 1000,
         seed: 7,
         confidence: 0.95,
+        frequency: false,
     };
     bencher.bench_local(|| {
         bootstrap::paired(

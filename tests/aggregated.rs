@@ -1,7 +1,8 @@
 //! Beyond one machine: a SQL GROUP BY turns billions of paired rows into a joint histogram
 //! of (slice, label, candidate score, baseline score) with a count; modelgate reads it as two
 //! files keyed by the histogram row with `weights: frequency`. Ranking metrics and DeLong on
-//! the histogram must equal the same run on the rows it came from (README, "Scale").
+//! the histogram must equal the same run on the rows it came from, and the bootstrap must
+//! resample the rows the histogram stands for (README, "Scale").
 
 mod common;
 
@@ -11,7 +12,7 @@ use std::fmt::Write as _;
 use common::{modelgate, rows};
 use serde_json::Value;
 
-const GATES: &str = "gates:\n  - metric: roc_auc\n    max_regression: 0.01\n  - metric: pr_auc\n    min: 0.1\n  - metric: roc_auc\n    max_regression: 0.05\n    by: country\n";
+const GATES: &str = "bootstrap: {replicates: 2000}\ngates:\n  - metric: roc_auc\n    max_regression: 0.01\n  - metric: pr_auc\n    min: 0.1\n  - metric: roc_auc\n    max_regression: 0.05\n    by: country\n  - metric: pr_auc\n    max_regression: 0.05\n    evidence: confident\n";
 
 fn run(dir: &std::path::Path, columns: &str) -> Value {
     let cfg = dir.join("modelgate.yaml");
@@ -40,11 +41,11 @@ fn run(dir: &std::path::Path, columns: &str) -> Value {
 
 #[test]
 fn joint_histogram_gives_the_row_level_metrics_and_delong() {
-    // Scores on a 0.01 grid, as `ROUND(score, 2)` in the SQL recipe.
+    // Scores on a 0.1 grid, as `ROUND(score, 1)` in the SQL recipe.
     let mut r = rows(3000, 0.1, 0.3, 99);
     for row in &mut r {
-        row.cand = (row.cand * 100.0).round() / 100.0;
-        row.base = (row.base * 100.0).round() / 100.0;
+        row.cand = (row.cand * 10.0).round() / 10.0;
+        row.base = (row.base * 10.0).round() / 10.0;
     }
     // Row level.
     let rows_dir = tempfile::tempdir().unwrap();
@@ -66,8 +67,8 @@ fn joint_histogram_gives_the_row_level_metrics_and_delong() {
         let key = (
             row.country.clone(),
             row.label,
-            (row.cand * 100.0).round() as i64,
-            (row.base * 100.0).round() as i64,
+            (row.cand * 10.0).round() as i64,
+            (row.base * 10.0).round() as i64,
         );
         *hist.entry(key).or_default() += 1;
     }
@@ -81,8 +82,8 @@ fn joint_histogram_gives_the_row_level_metrics_and_delong() {
         String::from("bin,label,score,n\n"),
     );
     for (i, ((country, label, cs, bs), n)) in hist.iter().enumerate() {
-        let _ = writeln!(c, "{i},{label},{},{n},{country}", *cs as f64 / 100.0);
-        let _ = writeln!(b, "{i},{label},{},{n}", *bs as f64 / 100.0);
+        let _ = writeln!(c, "{i},{label},{},{n},{country}", *cs as f64 / 10.0);
+        let _ = writeln!(b, "{i},{label},{},{n}", *bs as f64 / 10.0);
     }
     std::fs::write(agg_dir.path().join("candidate.csv"), c).unwrap();
     std::fs::write(agg_dir.path().join("baseline.csv"), b).unwrap();
@@ -118,6 +119,17 @@ fn joint_histogram_gives_the_row_level_metrics_and_delong() {
                 let (x, y) = (a["ci"][k].as_f64().unwrap(), h["ci"][k].as_f64().unwrap());
                 assert!((x - y).abs() < 1e-9, "{}: ci {x} vs {y}", a["id"]);
             }
+        } else {
+            // The bootstrap draws Poisson(n) per histogram row, the sum of its rows'
+            // Poisson(1) counts: the same distribution, other draws. Interval widths agree
+            // within Monte Carlo noise; resampling histogram rows as units would not.
+            let width = |g: &Value| g["ci"][1].as_f64().unwrap() - g["ci"][0].as_f64().unwrap();
+            let ratio = width(h) / width(a);
+            assert!(
+                (0.85..1.18).contains(&ratio),
+                "{}: interval width ratio {ratio}",
+                a["id"]
+            );
         }
     }
 }

@@ -280,6 +280,25 @@ fn broken_csv_files_are_refused_with_line_and_cause() {
             clean_with(|t| t.replace("c,0,0.3", ",0,0.3")),
             &["column `id`", "1 missing id(s) at row(s) 3"],
         ),
+        // Found by fuzzing: polars takes `x^` (0x78 0x5E) for zlib magic and panicked.
+        refused(
+            "a header starting `x^` (zlib magic to polars)",
+            "candidate.csv",
+            clean_with(|t| t.replacen("id,", "x^2,", 1)),
+            &["candidate.csv", "0x78 0x5E", "quote the first column name"],
+        ),
+        refused(
+            "a gzip-compressed CSV",
+            "candidate.csv",
+            [&[0x1f, 0x8b, 0x08, 0x00][..], &[0u8; 16][..]].concat(),
+            &["candidate.csv", "gzip-compressed", "gunzip"],
+        ),
+        refused(
+            "a zstd-compressed NDJSON",
+            "candidate.ndjson",
+            [&[0x28, 0xb5, 0x2f, 0xfd][..], &[0u8; 16][..]].concat(),
+            &["candidate.ndjson", "zstd-compressed"],
+        ),
         refused(
             "a .txt extension",
             "candidate.txt",

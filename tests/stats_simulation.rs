@@ -131,6 +131,7 @@ fn bootstrap_study(n: usize, reps: u32, replicates: u32, seed: u64) -> (f64, f64
             replicates,
             seed: u64::from(r),
             confidence: 0.95,
+            frequency: false,
         };
         let boot = bootstrap::paired(&s.candidate, &s.baseline, RowGroups::ALL, &plan, &spec);
         let d_auc = boot.cell(0, 0).delta.as_ref().expect("paired");
@@ -221,6 +222,7 @@ fn bootstrap_significant_gate_rarely_fires_on_equal_models() {
             replicates: 200,
             seed: r,
             confidence: 0.95,
+            frequency: false,
         };
         let boot = bootstrap::paired(&s.candidate, &s.baseline, RowGroups::ALL, &plan, &spec);
         let delta = boot.cell(0, 0).delta.as_ref().expect("paired");

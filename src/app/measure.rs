@@ -246,6 +246,7 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measur
                 replicates: spec.replicates,
                 seed: spec.seed,
                 confidence: spec.confidence,
+                frequency: spec.weights == WeightKind::Frequency,
             };
             let b = match &base_r {
                 Some(base) => bootstrap::paired(&cand_r, base, level.groups, &plan, &bs),
@@ -359,13 +360,6 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measur
             );
             if !notes.contains(&note) {
                 notes.push(note);
-            }
-            let caveat = "With frequency weights the bootstrap resamples each aggregated row as one unit: its intervals are indicative only (gates with significant or confident evidence use DeLong)".to_string();
-            if data.weight.is_some()
-                && spec.weights == WeightKind::Frequency
-                && !notes.contains(&caveat)
-            {
-                notes.push(caveat);
             }
             let collapsed: u32 = b.collapsed.iter().sum();
             if collapsed > 0 {

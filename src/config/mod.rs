@@ -438,20 +438,6 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
             }
             _ => Test::Bootstrap,
         };
-        // The bootstrap resamples rows; a row that stands for `n` identical rows would be
-        // resampled as one unit, which misstates the noise. DeLong handles counts exactly.
-        if raw.weights == WeightKind::Frequency
-            && columns.weight.is_some()
-            && test != Test::Delong
-            && g.evidence != Evidence::Point
-        {
-            return Err(err(
-                line,
-                format!(
-                    "gate on `{metric}`: with `weights: frequency` (aggregated rows) the bootstrap would resample each aggregated row as one unit; use `evidence: point`, or gate `roc_auc` with DeLong"
-                ),
-            ));
-        }
         if neutral && g.evidence != Evidence::Point {
             return Err(err(
                 line,
@@ -652,26 +638,6 @@ mod tests {
             assert!(e.message.contains(needle), "{gate}: {e}");
             assert_eq!(e.line, Some(6), "{gate}");
         }
-    }
-
-    #[test]
-    fn frequency_weights_refuse_bootstrap_evidence() {
-        let head = "version: 1\nname: t\ncandidate: c.csv\nbaseline: b.csv\ncolumns: {weight: n}\nweights: frequency\ngates:\n";
-        let e = check(&format!(
-            "{head}  - metric: pr_auc\n    max_regression: 0.01\n    evidence: significant\n"
-        ))
-        .unwrap_err();
-        assert!(e.message.contains("aggregated rows"), "{e}");
-        assert_eq!(e.line, Some(8));
-        // DeLong counts rows exactly; point evidence needs no resampling.
-        check(&format!(
-            "{head}  - metric: roc_auc\n    max_regression: 0.01\n    evidence: significant\n"
-        ))
-        .unwrap();
-        check(&format!(
-            "{head}  - metric: pr_auc\n    max_regression: 0.01\n"
-        ))
-        .unwrap();
     }
 
     #[test]

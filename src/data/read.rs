@@ -1,7 +1,11 @@
 //! Reading one prediction file with polars, projecting only the wanted columns.
 
+use std::cell::Cell;
 use std::io::Read as _;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
+use std::sync::Once;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
@@ -76,11 +80,13 @@ pub(crate) fn read(
         ));
     }
 
+    refuse_compressed(path, format)?;
+
     // Hash (and, for CSV, check the record shape) on a second thread while polars reads:
     // the bytes come from the page cache.
     let (hashed, frame) = std::thread::scope(|s| {
         let hasher = s.spawn(|| hash_and_lint(path, format));
-        let frame = scan(path, format, wanted, required_all);
+        let frame = guarded_scan(path, format, wanted, required_all);
         let hashed = hasher
             .join()
             .unwrap_or_else(|_| Err("hashing thread failed".to_string()));
@@ -169,7 +175,10 @@ fn read_many(path: &Path, wanted: &Wanted<'_>, required_all: bool) -> Result<Loa
     } else {
         path.to_path_buf()
     };
-    let frame = scan(&target, format, wanted, required_all)?;
+    for file in &listed.files {
+        refuse_compressed(file, format)?;
+    }
+    let frame = guarded_scan(&target, format, wanted, required_all)?;
     if frame.height() == 0 {
         return Err(DataError::new(
             path,
@@ -178,6 +187,108 @@ fn read_many(path: &Path, wanted: &Wanted<'_>, required_all: bool) -> Result<Loa
         ));
     }
     Ok(Loaded { frame, sha256 })
+}
+
+/// Refuses compressed text files up front. polars sniffs gzip, zlib and zstd magic bytes
+/// in CSV and NDJSON and, built without its `decompress` feature, panics on them; a CSV
+/// whose header starts with `x^` looks like zlib to it.
+fn refuse_compressed(path: &Path, format: Format) -> Result<(), DataError> {
+    if format == Format::Parquet {
+        return Ok(());
+    }
+    let mut head = Vec::with_capacity(4);
+    // An unreadable file is reported by the read itself, with its own message.
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = file.take(4).read_to_end(&mut head);
+    }
+    let message = match head.as_slice() {
+        [0x1f, 0x8b, ..] => {
+            "the file is gzip-compressed; decompress it first (`gunzip FILE`): modelgate reads plain CSV, NDJSON or Parquet".to_string()
+        }
+        [0x28, 0xb5, 0x2f, 0xfd] => {
+            "the file is zstd-compressed; decompress it first (`zstd -d FILE`): modelgate reads plain CSV, NDJSON or Parquet".to_string()
+        }
+        [0x78, second @ (0x01 | 0x5e | 0x9c | 0xda), ..] => format!(
+            "the file starts with the bytes 0x78 0x{second:02X}, which the reader takes for zlib-compressed data; if it is text, quote the first column name (e.g. `\"x^2\",label,score`); if it is compressed, decompress it first"
+        ),
+        _ => return Ok(()),
+    };
+    Err(DataError::new(path, None, message))
+}
+
+/// Scans in progress: while any is, panics raised by polars (on its own worker threads)
+/// are not printed; [`guarded_scan`] reports them as an input error instead.
+static SCANS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// True on a thread inside [`guarded_scan`]: its panics are caught and reported.
+    static IN_SCAN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Undoes [`guarded_scan`]'s bookkeeping however the scan ends.
+struct ScanGuard;
+
+impl Drop for ScanGuard {
+    fn drop(&mut self) {
+        SCANS.fetch_sub(1, Ordering::SeqCst);
+        IN_SCAN.with(|c| c.set(false));
+    }
+}
+
+/// Whether the panic hook should stay silent: the panic will be caught by a scan.
+fn caught_by_scan(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    if IN_SCAN.with(Cell::get) {
+        return true;
+    }
+    if SCANS.load(Ordering::SeqCst) == 0 {
+        return false;
+    }
+    // Other threads' panics (a failing test, say) must still print: only polars' own.
+    let polars_thread = std::thread::current()
+        .name()
+        .is_some_and(|n| n.starts_with("polars"));
+    let polars_code = info.location().is_some_and(|l| l.file().contains("polars"));
+    polars_thread || polars_code
+}
+
+/// [`scan`], with a panic inside polars turned into an input error naming the file: a
+/// malformed file must give exit 2 and one message, never a crash or a stack trace.
+fn guarded_scan(
+    path: &Path,
+    format: Format,
+    wanted: &Wanted<'_>,
+    required_all: bool,
+) -> Result<DataFrame, DataError> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !caught_by_scan(info) {
+                previous(info);
+            }
+        }));
+    });
+    SCANS.fetch_add(1, Ordering::SeqCst);
+    IN_SCAN.with(|c| c.set(true));
+    let _guard = ScanGuard;
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        scan(path, format, wanted, required_all)
+    }))
+    .unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Err(DataError::new(
+            path,
+            None,
+            format!(
+                "the {} reader panicked on this file ({what}); the file is malformed in a way modelgate cannot yet explain: check it, and please report it",
+                kind(format)
+            ),
+        ))
+    })
 }
 
 /// SHA-256 of the file, and for CSV the record-shape report, in one pass over the bytes.
@@ -347,14 +458,57 @@ fn near_miss(name: &str, available: &[String]) -> String {
         .unwrap_or_else(|| "; set the right name under `columns:` in the config".to_string())
 }
 
-/// Turns a polars error into one sentence without a backtrace.
-fn describe(format: Format, e: PolarsError) -> String {
-    let kind = match format {
+fn kind(format: Format) -> &'static str {
+    match format {
         Format::Csv => "CSV",
         Format::Parquet => "Parquet",
         Format::Ndjson => "NDJSON",
-    };
+    }
+}
+
+/// Turns a polars error into one sentence without a backtrace.
+fn describe(format: Format, e: PolarsError) -> String {
     let text = e.to_string();
     let first = text.lines().next().unwrap_or("").trim();
-    format!("cannot read the file as {kind}: {first}")
+    format!("cannot read the file as {}: {first}", kind(format))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wanted() -> Wanted<'static> {
+        Wanted {
+            label: Some("label"),
+            score: "score",
+            id: None,
+            weight: None,
+            extra: &[],
+        }
+    }
+
+    /// A header starting `x^` is zlib magic to polars, which then panics (found by
+    /// fuzzing): `read` refuses it up front with the workaround ...
+    #[test]
+    fn zlib_lookalike_header_is_refused_with_the_workaround() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, "x^2,label,score\n1,0,0.1\n2,1,0.9\n").unwrap();
+        let e = read(&path, &wanted(), true).err().unwrap();
+        assert!(e.message.contains("quote the first column name"), "{e}");
+        std::fs::write(&path, "\"x^2\",label,score\n1,0,0.1\n2,1,0.9\n").unwrap();
+        assert_eq!(read(&path, &wanted(), true).unwrap().frame.height(), 2);
+    }
+
+    /// ... and, should polars panic on anything else, the guard turns it into an error.
+    #[test]
+    fn a_panic_inside_polars_becomes_an_input_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, "x^2,label,score\n1,0,0.1\n").unwrap();
+        let e = guarded_scan(&path, Format::Csv, &wanted(), true).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some(path.as_path()));
+        assert!(e.message.contains("CSV reader panicked"), "{e}");
+        assert!(!IN_SCAN.with(Cell::get));
+    }
 }

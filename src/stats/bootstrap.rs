@@ -25,6 +25,10 @@ pub struct BootstrapSpec {
     pub seed: u64,
     /// Confidence level of the percentile intervals, `0 < confidence < 1`.
     pub confidence: f64,
+    /// Weights are frequencies (a row stands for `w` identical rows, as in an aggregated
+    /// histogram): a row draws a Poisson(`w`) count, the sum of `w` rows' Poisson(1) counts,
+    /// instead of `w`·Poisson(1), so the replicate resamples the rows it stands for.
+    pub frequency: bool,
 }
 
 impl Default for BootstrapSpec {
@@ -33,6 +37,7 @@ impl Default for BootstrapSpec {
             replicates: 2000,
             seed: 0,
             confidence: 0.95,
+            frequency: false,
         }
     }
 }
@@ -157,7 +162,7 @@ fn run(
     if let Some(c) = groups.codes {
         assert_eq!(c.len(), n, "bootstrap: one group code per row");
     }
-    let strata = Strata::new(candidate, groups);
+    let strata = Strata::new(candidate, groups, spec.frequency);
     let codes_c = groups.sorted_for(candidate);
     let codes_b = baseline.and_then(|b| groups.sorted_for(b));
     let groups_c = Groups {
@@ -176,8 +181,21 @@ fn run(
         .map(|b| {
             let key = replicate_key(spec.seed, b);
             let (scale, collapsed) = strata.scales(key);
+            let row_weight = strata.weight.as_deref().filter(|_| strata.frequency);
             let reweight = |row: u32, g: u32, pos: bool| {
-                f64::from(poisson1(key, row)) * scale[2 * g as usize + usize::from(pos)]
+                let count = match row_weight {
+                    // evaluate() multiplies by the row's weight w: Poisson(w)/w gives Poisson(w).
+                    Some(w) => {
+                        let w = w[row as usize];
+                        if w > 0.0 {
+                            poisson(key, row, w) / w
+                        } else {
+                            0.0
+                        }
+                    }
+                    None => f64::from(poisson1(key, row)),
+                };
+                count * scale[2 * g as usize + usize::from(pos)]
             };
             let mut out = Vec::with_capacity(models * count * width);
             push_values(
@@ -258,10 +276,12 @@ struct Strata<'a> {
     weight: Option<Vec<f64>>,
     /// Total weight per stratum `2·group + label`.
     total: Vec<f64>,
+    /// Weights are frequencies: rows draw Poisson(weight) counts.
+    frequency: bool,
 }
 
 impl<'a> Strata<'a> {
-    fn new(ranked: &Ranked, groups: RowGroups<'a>) -> Strata<'a> {
+    fn new(ranked: &Ranked, groups: RowGroups<'a>, frequency: bool) -> Strata<'a> {
         let n = ranked.len();
         let mut label = vec![false; n];
         for (&r, &p) in ranked.row.iter().zip(&ranked.positive) {
@@ -281,6 +301,7 @@ impl<'a> Strata<'a> {
         Strata {
             groups,
             label,
+            frequency: frequency && weight.is_some(),
             weight,
             total,
         }
@@ -347,8 +368,12 @@ impl<'a> Strata<'a> {
         let s = self.total.len();
         let mut lanes = vec![0.0f64; LANES * s];
         for (r, (&p, &w)) in self.label.iter().zip(w).enumerate() {
-            let c = f64::from(poisson1(key, r as u32));
-            lanes[(r % LANES) * s + 2 * group(r) + usize::from(p)] += w * c;
+            let weighted = if self.frequency {
+                poisson(key, r as u32, w)
+            } else {
+                w * f64::from(poisson1(key, r as u32))
+            };
+            lanes[(r % LANES) * s + 2 * group(r) + usize::from(p)] += weighted;
         }
         (0..s)
             .map(|i| (0..LANES).map(|l| lanes[l * s + i]).sum::<f64>())
@@ -409,6 +434,34 @@ fn poisson1(key: u64, row: u32) -> u32 {
         c = k as u32;
     }
     c
+}
+
+/// A Poisson(`lambda`) count for `row` in the replicate keyed by `key`, from the same
+/// uniform as [`poisson1`] (so `lambda = 1` gives the same count): inversion for small
+/// means, the normal approximation with continuity correction above 30, where its error
+/// is far below the bootstrap's own noise.
+fn poisson(key: u64, row: u32, lambda: f64) -> f64 {
+    if lambda == 1.0 {
+        return f64::from(poisson1(key, row));
+    }
+    let u = mix(key.wrapping_add(GAMMA.wrapping_mul(u64::from(row) + 1)));
+    // A uniform in (0, 1), never exactly 0 or 1.
+    let uf = ((u >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+    if lambda < 30.0 {
+        let mut pmf = (-lambda).exp();
+        let mut cdf = pmf;
+        let mut k = 0.0;
+        while uf > cdf && k < 200.0 {
+            k += 1.0;
+            pmf *= lambda / k;
+            cdf += pmf;
+        }
+        k
+    } else {
+        (lambda + lambda.sqrt() * super::normal_quantile(uf) + 0.5)
+            .floor()
+            .max(0.0)
+    }
 }
 
 /// NumPy's default (`linear`) percentile of sorted values, `q` in percent; `None` if empty.
@@ -516,6 +569,7 @@ mod tests {
             replicates: 64,
             seed: 9,
             confidence: 0.9,
+            frequency: false,
         };
         let run_with = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -560,6 +614,7 @@ mod tests {
             replicates: 50,
             seed: 3,
             confidence: 0.95,
+            frequency: false,
         };
         let out = single(&c, groups, &p, &spec);
         let point = evaluate(
@@ -596,6 +651,7 @@ mod tests {
             replicates: 40,
             seed: 1,
             confidence: 0.95,
+            frequency: false,
         };
         let out = paired(&c, &c, RowGroups::ALL, &p, &spec);
         let cell = out.cell(0, 0);
@@ -618,6 +674,7 @@ mod tests {
             replicates: 400,
             seed: 5,
             confidence: 0.95,
+            frequency: false,
         };
         let out = single(
             &r,
@@ -711,5 +768,28 @@ mod tests {
         assert_eq!(p_value_zero([-1.0, 2.0, 3.0, 4.0].into_iter()), 0.5);
         assert_eq!(p_value_zero([0.0, 0.0].into_iter()), 1.0);
         assert!(p_value_zero(std::iter::empty()).is_nan());
+    }
+
+    #[test]
+    fn poisson_counts_of_any_mean_have_poisson_moments() {
+        for lambda in [0.3, 3.7, 29.0, 80.0, 5000.0] {
+            let key = replicate_key(11, 3);
+            let n = 200_000u32;
+            let draws: Vec<f64> = (0..n).map(|r| poisson(key, r, lambda)).collect();
+            let mean = draws.iter().sum::<f64>() / f64::from(n);
+            let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / f64::from(n - 1);
+            assert!(
+                (mean / lambda - 1.0).abs() < 0.02,
+                "lambda {lambda}: mean {mean}"
+            );
+            assert!(
+                (var / lambda - 1.0).abs() < 0.03,
+                "lambda {lambda}: var {var}"
+            );
+            assert!(draws.iter().all(|&x| x >= 0.0 && x.fract() == 0.0));
+        }
+        // A mean of 1 draws exactly the Poisson(1) count of the unweighted bootstrap.
+        let key = replicate_key(5, 0);
+        assert!((0..1000).all(|r| poisson(key, r, 1.0) == f64::from(poisson1(key, r))));
     }
 }
