@@ -54,6 +54,23 @@ print(t)")
   floor_s=$(python3 bench/floor.py "$dir" | sed -E 's/.*seconds=([0-9.]+).*/\1/')
   /usr/bin/time -f "%e %M" -o /tmp/sk_time python3 bench/sklearn_way.py "$dir" > /tmp/sk_out
   read -r sk_s sk_kb < /tmp/sk_time
+  # The paired bootstrap at scale: a `confident` pr_auc gate, 1000 replicates.
+  cat > "$dir/bootstrap.yaml" <<YAML
+version: 1
+name: bench-bootstrap-$n
+candidate: candidate.parquet
+baseline: baseline.parquet
+columns: {label: label, score: score, id: id}
+bootstrap: {replicates: 1000}
+gates:
+  - metric: pr_auc
+    max_regression: 0.01
+    evidence: confident
+YAML
+  /usr/bin/time -f "%e %M" -o /tmp/mg_boot "$bin" check --config "$dir/bootstrap.yaml" \
+    --markdown /dev/null --publish none 2>/dev/null || true
+  read -r boot_s _ < /tmp/mg_boot
+  echo "rows=$n  check with 1000 paired bootstrap replicates of the pr_auc delta: ${boot_s} s (the plain check above: ${mg_s} s)"
   python3 - "$n" "$mg_s" "$mg_kb" "$floor_s" "$sk_s" "$sk_kb" "$bytes" <<'PY'
 import sys
 n, mg, mg_kb, floor, sk, sk_kb, nbytes = sys.argv[1:]
