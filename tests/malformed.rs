@@ -391,6 +391,21 @@ fn broken_ndjson_and_parquet_files_are_refused() {
             format!("[0, 0.1]\n{rows}"),
             &["line 1 is an array in JSON, not an object"],
         ),
+        // Found by fuzzing: an integer beyond 64 bits makes polars infer Int128, a type it
+        // is built without, and panic, even in a column that is not read.
+        refused(
+            "NDJSON with an integer beyond 64 bits",
+            "candidate.ndjson",
+            format!(
+                "{{\"id\":\"a\",\"label\":0,\"score\":0.1,\"hash\":33333333333333333333333366666}}\n{rows}"
+            ),
+            &[
+                "candidate.ndjson",
+                "type Int128",
+                "integers beyond 64 bits",
+                "as text for ids",
+            ],
+        ),
         refused(
             "NDJSON with a UTF-8 BOM",
             "candidate.ndjson",
@@ -414,6 +429,33 @@ fn broken_ndjson_and_parquet_files_are_refused() {
             parquet[..parquet.len() - 1].to_vec(),
             &["candidate.parquet", "truncated"],
         ),
+        // A decimal column (common in warehouse exports) made polars panic in the same way.
+        refused(
+            "Parquet with a decimal column",
+            "candidate.parquet",
+            DECIMAL_PARQUET[1..].to_vec(),
+            &[
+                "candidate.parquet",
+                "type Decimal(10, 2)",
+                "write such columns as float64",
+            ],
+        ),
+        // Found by fuzzing: one flipped bit turns a column into an interval, which polars
+        // cannot import and panicked on.
+        refused(
+            "Parquet with an interval column",
+            "candidate.parquet",
+            INTERVAL_PARQUET[1..].to_vec(),
+            &["candidate.parquet", "type month_day_nano_interval"],
+        ),
+        // Found by fuzzing: a corrupt footer makes polars' thrift decoder panic
+        // (`expect("thrift bool field")`); the loader reports it as an input error.
+        refused(
+            "Parquet with a corrupt footer",
+            "candidate.parquet",
+            thrift_bool_parquet(),
+            &["candidate.parquet", "failed unexpectedly", "corrupt"],
+        ),
         refused(
             "CSV text named .parquet",
             "candidate.parquet",
@@ -423,6 +465,28 @@ fn broken_ndjson_and_parquet_files_are_refused() {
     ];
     // Without an id the Parquet candidate pairs with the 6-row CSV baseline by position.
     run_refused(cases, "", "");
+}
+
+/// The clean rows plus an unused `decimal(10, 2)` column, written by pyarrow: the fuzz
+/// regression seed (its first byte is the fuzz target's flag byte).
+const DECIMAL_PARQUET: &[u8] =
+    include_bytes!("../fuzz/corpus/data_parquet/regress-decimal-column.bin");
+
+/// The fuzz regression seed whose schema declares an interval column.
+const INTERVAL_PARQUET: &[u8] =
+    include_bytes!("../fuzz/corpus/data_parquet/regress-interval-type.bin");
+
+/// The fuzz regression seed with the corrupt footer; with its flag byte 0x8B it is two
+/// files (candidate, baseline) split at `\n#SPLIT#\n`: the candidate is the first.
+fn thrift_bool_parquet() -> Vec<u8> {
+    let bytes = include_bytes!("../fuzz/corpus/data_parquet/regress-thrift-bool.bin");
+    let body = &bytes[1..];
+    let split = b"\n#SPLIT#\n";
+    let end = body
+        .windows(split.len())
+        .position(|w| w == split)
+        .unwrap_or(body.len());
+    body[..end].to_vec()
 }
 
 /// A valid Parquet file of the clean rows.

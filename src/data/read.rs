@@ -103,7 +103,8 @@ pub(crate) fn read(
     let mut frame = match frame {
         Ok(frame) => frame,
         Err(mut e) => {
-            if e.column.is_none() {
+            // Only polars' own errors lack the line; ours already name it.
+            if e.column.is_none() && e.message.starts_with("cannot read the file as") {
                 explain_failure(&mut e, path, format, wanted, report);
             }
             return Err(e);
@@ -280,15 +281,28 @@ fn guarded_scan(
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "no message".into());
-        Err(DataError::new(
-            path,
-            None,
-            format!(
-                "the {} reader panicked on this file ({what}); the file is malformed in a way modelgate cannot yet explain: check it, and please report it",
+        let message = match unsupported_type(&what) {
+            Some(dtype) => format!(
+                "the file has a column of type {dtype}, which modelgate cannot read (decimal, float16, intervals and integers beyond 64 bits are not supported); write such columns as float64, or as text for ids"
+            ),
+            None => format!(
+                "the {} reader failed unexpectedly on this file ({what}); the file is probably corrupt or truncated: check that it was written completely, and please report it if other tools read it",
                 kind(format)
             ),
-        ))
+        };
+        Err(DataError::new(path, None, message))
     })
+}
+
+/// The column type named by a polars panic about a type it was built without: it panics
+/// on meeting a decimal, float16, 128-bit integer or interval column, even one not read.
+fn unsupported_type(panic: &str) -> Option<&str> {
+    let between = |start: &str, end: &str| {
+        let at = panic.find(start)? + start.len();
+        panic[at..].split_once(end).map(|(t, _)| t)
+    };
+    between("Arrow datatype ", " not supported by Polars")
+        .or_else(|| between("could not import from `", "` type"))
 }
 
 /// SHA-256 of the file, and for CSV the record-shape report, in one pass over the bytes.
@@ -500,6 +514,23 @@ mod tests {
         assert_eq!(read(&path, &wanted(), true).unwrap().frame.height(), 2);
     }
 
+    #[test]
+    fn panics_about_missing_polars_types_name_the_type() {
+        assert_eq!(
+            unsupported_type(
+                "Arrow datatype Decimal(10, 2) not supported by Polars. You probably need to activate that data-type feature."
+            ),
+            Some("Decimal(10, 2)")
+        );
+        assert_eq!(
+            unsupported_type(
+                "called `Result::unwrap()` on an `Err` value: ComputeError(ErrString(\"could not import from `month_day_nano_interval` type. Hint: …"
+            ),
+            Some("month_day_nano_interval")
+        );
+        assert_eq!(unsupported_type("index out of bounds"), None);
+    }
+
     /// ... and, should polars panic on anything else, the guard turns it into an error.
     #[test]
     fn a_panic_inside_polars_becomes_an_input_error() {
@@ -508,7 +539,7 @@ mod tests {
         std::fs::write(&path, "x^2,label,score\n1,0,0.1\n").unwrap();
         let e = guarded_scan(&path, Format::Csv, &wanted(), true).unwrap_err();
         assert_eq!(e.path.as_deref(), Some(path.as_path()));
-        assert!(e.message.contains("CSV reader panicked"), "{e}");
+        assert!(e.message.contains("CSV reader failed unexpectedly"), "{e}");
         assert!(!IN_SCAN.with(Cell::get));
     }
 }
