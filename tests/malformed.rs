@@ -456,6 +456,18 @@ fn broken_ndjson_and_parquet_files_are_refused() {
             thrift_bool_parquet(),
             &["candidate.parquet", "failed unexpectedly", "corrupt"],
         ),
+        // Found by fuzzing: polars sliced the file by a footer's byte range unchecked
+        // (undefined behaviour; the debug build aborted with exit 134).
+        refused(
+            "Parquet whose footer points past its end",
+            "candidate.parquet",
+            include_bytes!("../fuzz/corpus/data_parquet/regress-range-past-end.bin")[1..].to_vec(),
+            &[
+                "candidate.parquet",
+                "row group 1 claims bytes",
+                "truncated or corrupt",
+            ],
+        ),
         refused(
             "CSV text named .parquet",
             "candidate.parquet",

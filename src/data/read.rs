@@ -179,7 +179,14 @@ fn read_many(path: &Path, wanted: &Wanted<'_>, required_all: bool) -> Result<Loa
     for file in &listed.files {
         refuse_compressed(file, format)?;
     }
-    let frame = guarded_scan(&target, format, wanted, required_all)?;
+    let frame = guarded(path, format, || {
+        if format == Format::Parquet {
+            for file in &listed.files {
+                check_parquet_ranges(file)?;
+            }
+        }
+        scan(&target, format, wanted, required_all)
+    })?;
     if frame.height() == 0 {
         return Err(DataError::new(
             path,
@@ -252,14 +259,28 @@ fn caught_by_scan(info: &std::panic::PanicHookInfo<'_>) -> bool {
     polars_thread || polars_code
 }
 
-/// [`scan`], with a panic inside polars turned into an input error naming the file: a
-/// malformed file must give exit 2 and one message, never a crash or a stack trace.
+/// [`scan`] of one file, Parquet footers checked first, under [`guarded`].
 fn guarded_scan(
     path: &Path,
     format: Format,
     wanted: &Wanted<'_>,
     required_all: bool,
 ) -> Result<DataFrame, DataError> {
+    guarded(path, format, || {
+        if format == Format::Parquet {
+            check_parquet_ranges(path)?;
+        }
+        scan(path, format, wanted, required_all)
+    })
+}
+
+/// Runs polars code with a panic turned into an input error naming the file: a malformed
+/// file must give exit 2 and one message, never a crash or a stack trace.
+fn guarded<T>(
+    path: &Path,
+    format: Format,
+    read: impl FnOnce() -> Result<T, DataError>,
+) -> Result<T, DataError> {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
@@ -272,10 +293,7 @@ fn guarded_scan(
     SCANS.fetch_add(1, Ordering::SeqCst);
     IN_SCAN.with(|c| c.set(true));
     let _guard = ScanGuard;
-    std::panic::catch_unwind(AssertUnwindSafe(|| {
-        scan(path, format, wanted, required_all)
-    }))
-    .unwrap_or_else(|payload| {
+    std::panic::catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|payload| {
         let what = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -292,6 +310,40 @@ fn guarded_scan(
         };
         Err(DataError::new(path, None, message))
     })
+}
+
+/// Checks that every column chunk a Parquet footer declares lies inside the file: polars
+/// slices the mapped file by these ranges without a bounds check (undefined behaviour on a
+/// corrupt or truncated file, found by fuzzing), so they are checked first. Only the
+/// footer is read.
+fn check_parquet_ranges(path: &Path) -> Result<(), DataError> {
+    let fail = |e: PolarsError| DataError::new(path, None, describe(Format::Parquet, e));
+    let file = std::fs::File::open(path)
+        .map_err(|e| DataError::new(path, None, format!("cannot open the file: {e}")))?;
+    let len = file
+        .metadata()
+        .map_err(|e| DataError::new(path, None, format!("cannot read the file: {e}")))?
+        .len();
+    let mut reader = ParquetReader::new(file);
+    let metadata = reader.get_metadata().map_err(fail)?;
+    for (i, group) in metadata.row_groups.iter().enumerate() {
+        let ranges = std::iter::once(group.full_byte_range()).chain(group.byte_ranges_iter());
+        for r in ranges {
+            if r.start > r.end || r.end > len {
+                return Err(DataError::new(
+                    path,
+                    None,
+                    format!(
+                        "row group {} claims bytes {}..{} of a {len}-byte file: the file is truncated or corrupt; write it again",
+                        i + 1,
+                        r.start,
+                        r.end
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The column type named by a polars panic about a type it was built without: it panics
