@@ -440,16 +440,32 @@ fn broken_ndjson_and_parquet_files_are_refused() {
                 "write such columns as float64",
             ],
         ),
-        // Found by fuzzing: one flipped bit turns a column into an interval, which polars
-        // cannot import and panicked on.
+        // Found by fuzzing: flipped bits declare an interval column (polars panicked on
+        // the type) and break a page header (now refused before polars reads it).
         refused(
-            "Parquet with an interval column",
+            "Parquet with an interval column and a broken page header",
             "candidate.parquet",
             INTERVAL_PARQUET[1..].to_vec(),
-            &["candidate.parquet", "type month_day_nano_interval"],
+            &[
+                "candidate.parquet",
+                "column `country`",
+                "not a page header",
+                "corrupt",
+            ],
         ),
-        // Found by fuzzing: a corrupt footer makes polars' thrift decoder panic
-        // (`expect("thrift bool field")`); the loader reports it as an input error.
+        // Found by fuzzing: a negative value count in a page header made polars reserve
+        // 2^61 bytes and abort.
+        refused(
+            "Parquet page header with a negative value count",
+            "candidate.parquet",
+            include_bytes!("../fuzz/corpus/data_parquet/regress-negative-count.bin")[1..].to_vec(),
+            &[
+                "candidate.parquet",
+                "column `id`",
+                "a page claims -20 num_values",
+                "corrupt",
+            ],
+        ),
         refused(
             "Parquet with a corrupt footer",
             "candidate.parquet",
@@ -467,6 +483,14 @@ fn broken_ndjson_and_parquet_files_are_refused() {
                 "row group 1 claims bytes",
                 "truncated or corrupt",
             ],
+        ),
+        // Found by fuzzing: a page header our own check looped over (a map of 2^62
+        // booleans); now refused at once.
+        refused(
+            "Parquet page header that once made the check loop",
+            "candidate.parquet",
+            include_bytes!("../fuzz/corpus/data_parquet/regress-header-loop.bin")[1..].to_vec(),
+            &["candidate.parquet", "not a page header", "corrupt"],
         ),
         refused(
             "CSV text named .parquet",

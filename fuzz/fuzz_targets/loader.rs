@@ -113,11 +113,16 @@ fn note_upstream_panic(message: &str) {
         .split_once('(')
         .and_then(|(_, rest)| rest.rsplit_once("); the file"))
         .map_or(message, |(w, _)| w);
+    // Task ids (`JoinError::Panic(Id(42), …`) differ per run: drop them.
+    let mut key = String::with_capacity(what.len());
+    let mut rest = what;
+    while let Some(at) = rest.find("Id(") {
+        key.push_str(&rest[..at]);
+        rest = rest[at..].split_once(')').map_or("", |(_, r)| r);
+    }
+    key.push_str(rest);
     let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
-    if seen
-        .get_or_insert_with(HashSet::new)
-        .insert(what.to_string())
-    {
+    if seen.get_or_insert_with(HashSet::new).insert(key) {
         eprintln!("caught polars panic (upstream): {what}");
     }
 }

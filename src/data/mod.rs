@@ -8,6 +8,7 @@
 mod columns;
 mod lint;
 mod pair;
+mod parquet_pages;
 mod read;
 mod slices;
 mod sources;

@@ -11,6 +11,7 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::lint::{self, CsvReport, CsvShape};
+use super::parquet_pages;
 use super::{DataError, sources};
 
 /// The columns to read from one file.
@@ -312,10 +313,10 @@ fn guarded<T>(
     })
 }
 
-/// Checks that every column chunk a Parquet footer declares lies inside the file: polars
-/// slices the mapped file by these ranges without a bounds check (undefined behaviour on a
-/// corrupt or truncated file, found by fuzzing), so they are checked first. Only the
-/// footer is read.
+/// Checks that every column chunk a Parquet footer declares lies inside the file, and
+/// every page header in it is sane: polars slices the mapped file by these ranges without
+/// a bounds check (undefined behaviour) and reserves memory by the headers' counts (abort
+/// on a corrupt count), both found by fuzzing. Only footer and page headers are read.
 fn check_parquet_ranges(path: &Path) -> Result<(), DataError> {
     let fail = |e: PolarsError| DataError::new(path, None, describe(Format::Parquet, e));
     let file = std::fs::File::open(path)
@@ -325,7 +326,7 @@ fn check_parquet_ranges(path: &Path) -> Result<(), DataError> {
         .map_err(|e| DataError::new(path, None, format!("cannot read the file: {e}")))?
         .len();
     let mut reader = ParquetReader::new(file);
-    let metadata = reader.get_metadata().map_err(fail)?;
+    let metadata = reader.get_metadata().map_err(fail)?.clone();
     for (i, group) in metadata.row_groups.iter().enumerate() {
         let ranges = std::iter::once(group.full_byte_range()).chain(group.byte_ranges_iter());
         for r in ranges {
@@ -343,7 +344,15 @@ fn check_parquet_ranges(path: &Path) -> Result<(), DataError> {
             }
         }
     }
-    Ok(())
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| DataError::new(path, None, format!("cannot open the file: {e}")))?;
+    parquet_pages::check(&mut file, len, &metadata).map_err(|why| {
+        DataError::new(
+            path,
+            None,
+            format!("{why}: the file is corrupt; write it again"),
+        )
+    })
 }
 
 /// The column type named by a polars panic about a type it was built without: it panics
