@@ -4,7 +4,7 @@
 //! the histogram must equal the same run on the rows it came from, and the bootstrap must
 //! resample the rows the histogram stands for (README, "Scale").
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -1,6 +1,6 @@
 //! The binary as CI and users drive it: exit codes, files, messages (CONTRACT §1-2, §6).
 
-mod common;
+use crate::common;
 
 use common::{modelgate, rows, write_config, write_pair};
 use predicates::prelude::*;

@@ -1,7 +1,7 @@
 //! Bad input: exit 2 with one clear message naming the file, column, rows or ids, and
 //! the fix. Never a panic, never exit 0/1 (CONTRACT §2).
 
-mod common;
+use crate::common;
 
 use common::{modelgate, write_config};
 

@@ -1,7 +1,7 @@
 //! Label, score and id columns in the dtypes real exporters write (pyarrow int8 labels,
 //! booleans, categoricals, float32 scores) read the same as plain 0/1 and f64.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! read it (BOM, CRLF, scientific notation, …) — gives exactly the clean file's results.
 //! Every run is time-bounded, and on Linux also memory-bounded (`ulimit -v`).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -492,6 +492,15 @@ fn broken_ndjson_and_parquet_files_are_refused() {
             include_bytes!("../fuzz/corpus/data_parquet/regress-header-loop.bin")[1..].to_vec(),
             &["candidate.parquet", "not a page header", "corrupt"],
         ),
+        // Found by fuzzing: a footer list length that polars reserved 35 GB for (abort).
+        refused(
+            "Parquet footer declaring more entries than it holds",
+            "candidate.parquet",
+            split_first(include_bytes!(
+                "../fuzz/corpus/data_parquet/regress-footer-count.bin"
+            )),
+            &["candidate.parquet", "the footer (file metadata)", "corrupt"],
+        ),
         refused(
             "CSV text named .parquet",
             "candidate.parquet",
@@ -512,17 +521,24 @@ const DECIMAL_PARQUET: &[u8] =
 const INTERVAL_PARQUET: &[u8] =
     include_bytes!("../fuzz/corpus/data_parquet/regress-interval-type.bin");
 
-/// The fuzz regression seed with the corrupt footer; with its flag byte 0x8B it is two
-/// files (candidate, baseline) split at `\n#SPLIT#\n`: the candidate is the first.
-fn thrift_bool_parquet() -> Vec<u8> {
-    let bytes = include_bytes!("../fuzz/corpus/data_parquet/regress-thrift-bool.bin");
-    let body = &bytes[1..];
+/// The candidate file of a fuzz seed: after the flag byte, up to the `\n#SPLIT#\n` that
+/// separates candidate and baseline (when the flag's split bit is set).
+fn split_first(seed: &[u8]) -> Vec<u8> {
+    let body = &seed[1..];
     let split = b"\n#SPLIT#\n";
     let end = body
         .windows(split.len())
         .position(|w| w == split)
+        .filter(|_| seed[0] & 0x80 != 0)
         .unwrap_or(body.len());
     body[..end].to_vec()
+}
+
+/// The fuzz regression seed with the corrupt footer field.
+fn thrift_bool_parquet() -> Vec<u8> {
+    split_first(include_bytes!(
+        "../fuzz/corpus/data_parquet/regress-thrift-bool.bin"
+    ))
 }
 
 /// A valid Parquet file of the clean rows.

@@ -1,6 +1,6 @@
 //! Snapshots of what reviewers and pipelines read: the Markdown report and the JSON result.
 
-mod common;
+use crate::common;
 
 use common::{modelgate, rows, write_config, write_pair};
 

@@ -1,6 +1,6 @@
 //! Inputs spread over many files: a hive-partitioned Parquet folder, a glob of CSV parts.
 
-mod common;
+use crate::common;
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -8,7 +8,7 @@
 //!
 //! The default tests are sized for a debug build (a few seconds). The full-size coverage
 //! study of the bootstrap is `#[ignore]`d; run it with
-//! `cargo test --release --test stats_simulation -- --ignored --nocapture`.
+//! `cargo test --release --test suite stats_simulation -- --ignored --nocapture`.
 
 use modelgate::metrics::{MetricId, Plan, Ranked};
 use modelgate::stats::bootstrap::{self, BootstrapSpec};
@@ -169,7 +169,7 @@ fn bootstrap_is_paired_and_roughly_calibrated() {
 }
 
 #[test]
-#[ignore = "coverage study, ~80 s in release: cargo test --release --test stats_simulation -- --ignored"]
+#[ignore = "coverage study, ~80 s in release: cargo test --release --test suite stats_simulation -- --ignored"]
 fn bootstrap_intervals_cover_95_percent() {
     let (auc, ap, ratio) = bootstrap_study(N, 1000, 1000, 11);
     eprintln!("bootstrap (1000 samples, B=1000): AUC {auc:.3}, AP {ap:.3}, SE/DeLong {ratio:.3}");

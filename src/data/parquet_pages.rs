@@ -1,11 +1,12 @@
-//! Checking a Parquet file's page headers before polars decodes the pages.
+//! Checking a Parquet file's footer and page headers before polars decodes them.
 //!
-//! polars trusts each page header's value count: a corrupt (say negative) count becomes a
-//! huge `usize`, and reserving that much memory aborts the process (found by fuzzing),
-//! which no `catch_unwind` can catch. So the headers are read here first, with a minimal
-//! Thrift compact-protocol reader, and checked as pyarrow does: sizes and counts not
-//! negative, pages inside their column chunk, and flat columns holding no more values per
-//! page than their row group has rows. Only the headers are read, not the page data.
+//! polars trusts the counts in both: a corrupt list length in the footer, or a negative
+//! value count in a page header, becomes a huge allocation that aborts the process (both
+//! found by fuzzing), which no `catch_unwind` can catch. So they are walked here first
+//! with a minimal Thrift compact-protocol reader: every list in the footer must fit in
+//! the footer's bytes; page sizes and counts must not be negative, pages must lie inside
+//! their column chunk, and a flat column's page holds no more values than its row group
+//! has rows (pyarrow's checks). Only footer and headers are read, not the page data.
 
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::ops::Range;
@@ -25,8 +26,9 @@ const MAP: u8 = 11;
 const STRUCT: u8 = 12;
 const UUID: u8 = 13;
 
-/// Nesting a page header never needs; deeper input is corrupt (and must not recurse far).
-const MAX_DEPTH: u32 = 16;
+/// Nesting no footer or page header needs; deeper input is corrupt (and must not
+/// recurse far).
+const MAX_DEPTH: u32 = 32;
 
 /// A page header is read from a window this large first, then from a larger one.
 const FIRST_WINDOW: u64 = 4 << 10;
@@ -215,6 +217,37 @@ fn page_header(buf: &[u8]) -> Result<PageHeader, Bad> {
     })?;
     h.len = c.pos as u64;
     Ok(h)
+}
+
+/// Walks the footer's Thrift struct without building it: every count must fit in the
+/// bytes left. Files too short or without the `PAR1` trailer are left to polars' errors.
+pub(crate) fn check_footer(file: &mut std::fs::File, file_len: u64) -> Result<(), String> {
+    if file_len < 12 {
+        return Ok(());
+    }
+    let mut tail = [0u8; 8];
+    file.seek(SeekFrom::Start(file_len - 8))
+        .and_then(|_| file.read_exact(&mut tail))
+        .map_err(|e| e.to_string())?;
+    let footer_len = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+    if &tail[4..] != b"PAR1" || footer_len > file_len - 8 {
+        return Ok(());
+    }
+    let mut footer = Vec::new();
+    file.seek(SeekFrom::Start(file_len - 8 - footer_len))
+        .and_then(|_| file.by_ref().take(footer_len).read_to_end(&mut footer))
+        .map_err(|e| e.to_string())?;
+    let mut c = Compact {
+        buf: &footer,
+        pos: 0,
+    };
+    match c.skip(STRUCT, 0) {
+        Ok(()) => Ok(()),
+        Err(Bad::Short) => Err(
+            "the footer (file metadata) ends early or declares more entries than it holds".into(),
+        ),
+        Err(Bad::Corrupt(why)) => Err(format!("the footer (file metadata) is not valid ({why})")),
+    }
 }
 
 /// Checks every page header of every column chunk; `Err` is one sentence.

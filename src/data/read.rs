@@ -325,6 +325,14 @@ fn check_parquet_ranges(path: &Path) -> Result<(), DataError> {
         .metadata()
         .map_err(|e| DataError::new(path, None, format!("cannot read the file: {e}")))?
         .len();
+    let mut file = file;
+    parquet_pages::check_footer(&mut file, len).map_err(|why| {
+        DataError::new(
+            path,
+            None,
+            format!("{why}: the file is corrupt; write it again"),
+        )
+    })?;
     let mut reader = ParquetReader::new(file);
     let metadata = reader.get_metadata().map_err(fail)?.clone();
     for (i, group) in metadata.row_groups.iter().enumerate() {

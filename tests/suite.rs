@@ -1,0 +1,19 @@
+//! The integration suite as one test binary: every file beside this one is a module of it.
+//! One binary links polars once instead of fourteen times (a cold `cargo test` is dominated
+//! by linking), and `cargo test <module>::` still runs one file's tests.
+mod common;
+
+mod aggregated;
+mod cli;
+mod cli_errors;
+mod dtypes;
+mod malformed;
+mod metrics_golden;
+mod metrics_props;
+mod publish_e2e;
+mod publish_github;
+mod publish_gitlab;
+mod report_snapshots;
+mod sources;
+mod stats_reference;
+mod stats_simulation;
