@@ -7,6 +7,7 @@ mod aggregated;
 mod cli;
 mod cli_errors;
 mod dtypes;
+mod hostile;
 mod malformed;
 mod metrics_golden;
 mod metrics_props;

@@ -1,0 +1,2 @@
+//! Hostile data: input listing, id pairing, byte-level checks, slice explosion.
+

@@ -1,0 +1,2 @@
+//! Hostile configs, environments and servers: limits, verdicts, escaping, redaction, outputs.
+
