@@ -77,6 +77,7 @@ fn bootstrap_pr_auc_1000(bencher: Bencher, n: usize) {
         seed: 7,
         confidence: 0.95,
         frequency: false,
+        little_above: bootstrap::LITTLE_ABOVE,
     };
     bencher.bench_local(|| {
         bootstrap::paired(

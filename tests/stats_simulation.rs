@@ -132,6 +132,7 @@ fn bootstrap_study(n: usize, reps: u32, replicates: u32, seed: u64) -> (f64, f64
             seed: u64::from(r),
             confidence: 0.95,
             frequency: false,
+            little_above: bootstrap::LITTLE_ABOVE,
         };
         let boot = bootstrap::paired(&s.candidate, &s.baseline, RowGroups::ALL, &plan, &spec);
         let d_auc = boot.cell(0, 0).delta.as_ref().expect("paired");
@@ -223,6 +224,7 @@ fn bootstrap_significant_gate_rarely_fires_on_equal_models() {
             seed: r,
             confidence: 0.95,
             frequency: false,
+            little_above: bootstrap::LITTLE_ABOVE,
         };
         let boot = bootstrap::paired(&s.candidate, &s.baseline, RowGroups::ALL, &plan, &spec);
         let delta = boot.cell(0, 0).delta.as_ref().expect("paired");
@@ -238,4 +240,250 @@ fn bootstrap_significant_gate_rarely_fires_on_equal_models() {
     let rate = fired as f64 / reps as f64;
     eprintln!("bootstrap significant gate (AP) on equal models: fired {fired}/{reps} = {rate:.3}");
     assert!(rate <= 0.06, "false alarm rate {rate}");
+}
+
+/// Logistic scores `σ(μ·y + ε)`: probabilities for the calibration metrics.
+fn sample_probabilities(rng: &mut Rng, n: usize, mu_c: f64, mu_b: f64, rho: f64) -> Sample {
+    let y: Vec<bool> = (0..n).map(|i| i < n / 10).collect();
+    let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let (mut sc, mut sb) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for &pos in &y {
+        let (z1, z2) = (rng.normal(), rng.normal());
+        let yv = f64::from(u8::from(pos));
+        sc.push(sigmoid(mu_c * yv + z1 - 1.5));
+        sb.push(sigmoid(
+            mu_b * yv + rho * z1 + (1.0 - rho * rho).sqrt() * z2 - 1.5,
+        ));
+    }
+    Sample {
+        candidate: Ranked::new(&sc, &y, None),
+        baseline: Ranked::new(&sb, &y, None),
+    }
+}
+
+/// `E[f(ε)]` for standard normal ε, by the midpoint rule.
+fn expect_normal(f: impl Fn(f64) -> f64) -> f64 {
+    let (lo, hi, steps) = (-12.0, 12.0, 40_000);
+    let h = (hi - lo) / f64::from(steps);
+    (0..steps)
+        .map(|i| {
+            let e = lo + (f64::from(i) + 0.5) * h;
+            f(e) * (-e * e / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt() * h
+        })
+        .sum()
+}
+
+/// Population log loss and Brier score of `σ(μ·y + ε − 1.5)` at prevalence 0.1.
+fn true_losses(mu: f64) -> (f64, f64) {
+    let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let pos_ll = expect_normal(|e| -sigmoid(mu + e - 1.5).ln());
+    let neg_ll = expect_normal(|e| -(1.0 - sigmoid(e - 1.5)).ln());
+    let pos_br = expect_normal(|e| (1.0 - sigmoid(mu + e - 1.5)).powi(2));
+    let neg_br = expect_normal(|e| sigmoid(e - 1.5).powi(2));
+    (0.1 * pos_ll + 0.9 * neg_ll, 0.1 * pos_br + 0.9 * neg_br)
+}
+
+/// Coverage of the bootstrap intervals of the recall, accuracy, log-loss and Brier deltas:
+/// the cell engine's exact Poisson draws (thresholded metrics), its row-level draws (the
+/// 200 positives) and its normal draws (the 1,800 negatives, more than `cells::SMALL`).
+fn cell_study(reps: u32, replicates: u32, seed: u64) -> [f64; 4] {
+    let t: f64 = 0.3;
+    // Recall at threshold t: P(σ(μ + ε − 1.5) ≥ t) = Φ(μ − 1.5 − logit t).
+    let logit_t = (t / (1.0 - t)).ln();
+    let recall = |mu: f64| normal_cdf(mu - 1.5 - logit_t);
+    let specificity = normal_cdf(1.5 + logit_t);
+    let accuracy = |mu: f64| 0.1 * recall(mu) + 0.9 * specificity;
+    let (llc, brc) = true_losses(MU_C);
+    let (llb, brb) = true_losses(MU_B);
+    let truth = [
+        recall(MU_C) - recall(MU_B),
+        accuracy(MU_C) - accuracy(MU_B),
+        llc - llb,
+        brc - brb,
+    ];
+    let plan = Plan {
+        metrics: vec![
+            MetricId::Recall,
+            MetricId::Accuracy,
+            MetricId::LogLoss,
+            MetricId::Brier,
+        ],
+        threshold: t,
+    };
+    let mut rng = Rng(seed);
+    let mut hits = [0u32; 4];
+    for r in 0..reps {
+        let s = sample_probabilities(&mut rng, N, MU_C, MU_B, RHO);
+        let spec = BootstrapSpec {
+            replicates,
+            seed: u64::from(r),
+            confidence: 0.95,
+            frequency: false,
+            little_above: bootstrap::LITTLE_ABOVE,
+        };
+        let boot = bootstrap::paired(&s.candidate, &s.baseline, RowGroups::ALL, &plan, &spec);
+        for (m, hit) in hits.iter_mut().enumerate() {
+            let d = boot.cell(0, m).delta.as_ref().expect("paired");
+            *hit += u32::from(covers(d.interval.expect("interval"), truth[m]));
+        }
+    }
+    hits.map(|h| f64::from(h) / f64::from(reps))
+}
+
+#[test]
+fn cell_bootstrap_intervals_cover_95_percent() {
+    let [recall, accuracy, log_loss, brier] = cell_study(400, 500, 31);
+    eprintln!(
+        "cell bootstrap (400 samples of {N} rows, B=500): recall {recall:.3}, accuracy {accuracy:.3}, log loss {log_loss:.3}, Brier {brier:.3}"
+    );
+    // 400 samples: the binomial standard error of a 95% rate is 1.1 points.
+    for (name, rate) in [
+        ("recall", recall),
+        ("accuracy", accuracy),
+        ("log loss", log_loss),
+        ("brier", brier),
+    ] {
+        assert!((0.925..=0.975).contains(&rate), "{name} coverage {rate}");
+    }
+}
+
+#[test]
+fn cell_bootstrap_significant_gate_rarely_fires_on_equal_models() {
+    let plan = Plan {
+        metrics: vec![MetricId::Recall, MetricId::LogLoss],
+        threshold: 0.3,
+    };
+    let mut rng = Rng(4321);
+    let reps: u64 = 300;
+    let mut fired = [0usize; 2];
+    for r in 0..reps {
+        let s = sample_probabilities(&mut rng, N, MU_B, MU_B, 0.3);
+        let spec = BootstrapSpec {
+            replicates: 400,
+            seed: r,
+            confidence: 0.95,
+            frequency: false,
+            little_above: bootstrap::LITTLE_ABOVE,
+        };
+        let boot = bootstrap::paired(&s.candidate, &s.baseline, RowGroups::ALL, &plan, &spec);
+        for (m, f) in fired.iter_mut().enumerate() {
+            let delta = boot.cell(0, m).delta.as_ref().expect("paired");
+            // Higher recall is better; lower log loss is: orient so a regression is < 0.
+            let iv = delta.interval.expect("interval");
+            let iv = if m == 1 {
+                Interval {
+                    lo: -iv.hi,
+                    hi: -iv.lo,
+                }
+            } else {
+                iv
+            };
+            let d = decide(
+                f64::NAN,
+                Some(iv),
+                Bound::AtLeast(0.0),
+                Evidence::Significant,
+            )
+            .expect("interval");
+            *f += usize::from(!d.pass);
+        }
+    }
+    let rates = fired.map(|f| f as f64 / reps as f64);
+    eprintln!(
+        "cell bootstrap significant gate on equal models: recall {:.3}, log loss {:.3}",
+        rates[0], rates[1]
+    );
+    assert!(
+        rates.iter().all(|&r| r <= 0.05),
+        "false alarm rates {rates:?}"
+    );
+}
+
+/// Coverage of the AUC and AP deltas by the bag of little bootstraps, forced on at a size
+/// where both label strata are subsampled (5,000 positives and 45,000 negatives, subsets
+/// of 2,000 rows each), with the SE of the AUC delta against DeLong's.
+fn little_study(n: usize, reps: u32, replicates: u32, seed: u64) -> (f64, f64, f64) {
+    let truth_auc = true_auc(MU_C) - true_auc(MU_B);
+    let truth_ap = true_ap(MU_C, 0.1) - true_ap(MU_B, 0.1);
+    let plan = Plan {
+        metrics: vec![MetricId::RocAuc, MetricId::PrAuc],
+        threshold: 0.5,
+    };
+    let mut rng = Rng(seed);
+    let (mut hit_auc, mut hit_ap, mut se_ratio) = (0, 0, 0.0);
+    for r in 0..reps {
+        let s = sample(&mut rng, n, MU_C, MU_B, RHO);
+        let spec = BootstrapSpec {
+            replicates,
+            seed: u64::from(r),
+            little_above: 0,
+            ..BootstrapSpec::default()
+        };
+        let boot = bootstrap::paired(&s.candidate, &s.baseline, RowGroups::ALL, &plan, &spec);
+        assert!(boot.little);
+        let d_auc = boot.cell(0, 0).delta.as_ref().expect("paired");
+        let d_ap = boot.cell(0, 1).delta.as_ref().expect("paired");
+        hit_auc += usize::from(covers(d_auc.interval.expect("interval"), truth_auc));
+        hit_ap += usize::from(covers(d_ap.interval.expect("interval"), truth_ap));
+        let dl = delong::paired(
+            &s.candidate,
+            &s.baseline,
+            RowGroups::ALL,
+            WeightMode::Sampling,
+            0.95,
+        )[0]
+        .expect("defined");
+        se_ratio += d_auc.se / dl.se;
+    }
+    let r = f64::from(reps);
+    (hit_auc as f64 / r, hit_ap as f64 / r, se_ratio / r)
+}
+
+#[test]
+fn little_bootstrap_intervals_cover_95_percent() {
+    let (auc, ap, ratio) = little_study(50_000, 400, 384, 77);
+    eprintln!(
+        "bag of little bootstraps (400 samples of 50,000 rows, B=384): AUC {auc:.3}, AP {ap:.3}, SE/DeLong {ratio:.3}"
+    );
+    assert!((0.925..=0.975).contains(&auc), "AUC coverage {auc}");
+    assert!((0.925..=0.975).contains(&ap), "AP coverage {ap}");
+    assert!(
+        (0.93..=1.07).contains(&ratio),
+        "little bootstrap SE / DeLong SE = {ratio}"
+    );
+}
+
+#[test]
+fn little_bootstrap_significant_gate_rarely_fires_on_equal_models() {
+    let plan = Plan {
+        metrics: vec![MetricId::PrAuc],
+        threshold: 0.5,
+    };
+    let mut rng = Rng(8765);
+    let reps: u64 = 300;
+    let mut fired = 0usize;
+    for r in 0..reps {
+        let s = sample(&mut rng, 50_000, MU_B, MU_B, 0.3);
+        let spec = BootstrapSpec {
+            replicates: 384,
+            seed: r,
+            little_above: 0,
+            ..BootstrapSpec::default()
+        };
+        let boot = bootstrap::paired(&s.candidate, &s.baseline, RowGroups::ALL, &plan, &spec);
+        let delta = boot.cell(0, 0).delta.as_ref().expect("paired");
+        let d = decide(
+            f64::NAN,
+            delta.interval.ok(),
+            Bound::AtLeast(0.0),
+            Evidence::Significant,
+        )
+        .expect("interval");
+        fired += usize::from(!d.pass);
+    }
+    let rate = fired as f64 / reps as f64;
+    eprintln!(
+        "little bootstrap significant gate (AP) on equal models: fired {fired}/{reps} = {rate:.3}"
+    );
+    assert!(rate <= 0.05, "false alarm rate {rate}");
 }

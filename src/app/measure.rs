@@ -13,11 +13,6 @@ use crate::stats::delong::{self, WeightMode};
 use crate::stats::mcnemar::{self, McNemar, Target};
 use crate::stats::{RowGroups, bootstrap};
 
-/// Point gates get bootstrap intervals only while rows × replicates stays below this:
-/// intervals are shown whenever they are cheap, and always computed when a gate's
-/// evidence needs them.
-const CHEAP_BOOTSTRAP: u64 = 400_000_000;
-
 /// The data request a spec implies.
 pub(crate) fn request(spec: &Spec) -> Request {
     let mut slicings: Vec<Vec<String>> = Vec::new();
@@ -184,6 +179,7 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measur
     }
 
     let mut notes = Vec::new();
+    let mut boot_used = BootUsed::default();
     let mut measured: Vec<Vec<Measured>> = vec![Vec::new(); spec.gates.len()];
     for level in &levels {
         let gates: Vec<(usize, &GateSpec)> = spec
@@ -221,14 +217,11 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measur
             (None, None)
         };
         // One bootstrap per level over every metric that wants it.
-        let cheap =
-            (data.len() as u64).saturating_mul(u64::from(spec.replicates)) <= CHEAP_BOOTSTRAP;
         let boot_metrics: Vec<MetricId> = gates
             .iter()
             .filter(|(_, g)| {
                 g.test != Test::Delong && g.metric.direction() != metrics::Direction::Neutral
             })
-            .filter(|(_, g)| cheap || g.evidence != crate::config::Evidence::Point)
             .map(|(_, g)| g.metric)
             .collect();
         if !boot_metrics.is_empty() {
@@ -247,6 +240,7 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measur
                 seed: spec.seed,
                 confidence: spec.confidence,
                 frequency: spec.weights == WeightKind::Frequency,
+                little_above: bootstrap::LITTLE_ABOVE,
             };
             let b = match &base_r {
                 Some(base) => bootstrap::paired(&cand_r, base, level.groups, &plan, &bs),
@@ -348,25 +342,29 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measur
             }
         }
         if let Some((_, b)) = &boot {
-            let note = format!(
-                "Bootstrap: {} paired replicates, stratified by label{}, percentile intervals, seed {}",
-                spec.replicates,
-                if level.by.is_empty() {
-                    String::new()
-                } else {
-                    " and slice".to_string()
-                },
-                spec.seed
-            );
-            if !notes.contains(&note) {
-                notes.push(note);
+            boot_used.sliced |= !level.by.is_empty();
+            boot_used.little |= b.little;
+            boot_used.collapsed += b.collapsed.iter().sum::<u32>();
+            boot_used.any = true;
+        }
+    }
+    if boot_used.any {
+        notes.push(format!(
+            "Bootstrap: {} paired replicates (Poisson), stratified by label{}, percentile intervals, seed {}{}",
+            spec.replicates,
+            if boot_used.sliced { " and slice" } else { "" },
+            spec.seed,
+            if boot_used.little {
+                "; ranking metrics on large data by the bag of little bootstraps (Kleiner et al. 2014)"
+            } else {
+                ""
             }
-            let collapsed: u32 = b.collapsed.iter().sum();
-            if collapsed > 0 {
-                notes.push(format!(
-                    "{collapsed} slice replicate(s) of the bootstrap left a label stratum empty and were not counted"
-                ));
-            }
+        ));
+        if boot_used.collapsed > 0 {
+            notes.push(format!(
+                "{} slice replicate(s) of the bootstrap left a label stratum empty and were not counted",
+                boot_used.collapsed
+            ));
         }
     }
     if spec.gates.iter().any(|g| g.test == Test::Delong) {
@@ -412,6 +410,15 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measur
         metrics: rows,
         notes,
     }
+}
+
+/// What the bootstraps of all levels did, for one methods note.
+#[derive(Debug, Default)]
+struct BootUsed {
+    any: bool,
+    sliced: bool,
+    little: bool,
+    collapsed: u32,
 }
 
 /// `overall` or `by country`, for progress messages.

@@ -8,11 +8,14 @@
 mod calibration;
 mod confusion;
 mod id;
+mod lanes;
 mod ranked;
 mod stream;
 
+pub use calibration::{brier_row, ece_bin, log_loss_row};
 pub use confusion::Confusion;
 pub use id::{Direction, MetricId, NAMES, ParseMetricError, TopK};
+pub use lanes::{LANES, Lanes, Ties, evaluate_lanes};
 pub use stream::evaluate;
 
 /// Why a metric has no value on some rows.

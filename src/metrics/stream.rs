@@ -20,7 +20,7 @@ use super::{Confusion, Groups, MetricId, Plan, Ranked, Table, TopK, Undefined, V
 
 /// A metric that tracks the best point of the curve under a constraint, or a top-k cut.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Tracker {
+pub(super) enum Tracker {
     /// Slot: largest TP among points with precision ≥ p.
     RecallAtPrecision(f64),
     /// Slot: largest precision among points with recall ≥ r.
@@ -31,27 +31,76 @@ enum Tracker {
     TopK(TopK),
 }
 
+/// A curve point as the pass flushes it: cumulative weights after the tie group
+/// (`tp`, `fp`) and before it (`tp0`, `fp0`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Point {
+    pub tp: f64,
+    pub fp: f64,
+    pub tp0: f64,
+    pub fp0: f64,
+}
+
+impl Tracker {
+    /// Updates the tracker's slot with one flushed point; `totals` = (P, N) of the group
+    /// when the kernel needs them.
+    #[inline(always)]
+    pub(super) fn update(&self, slot: &mut f64, pt: Point, totals: (f64, f64)) {
+        let cum = pt.tp + pt.fp;
+        let precision = if cum > 0.0 { pt.tp / cum } else { 0.0 };
+        match *self {
+            // TP never decreases along the curve, so the latest qualifying point is the best.
+            Tracker::RecallAtPrecision(p) => {
+                if precision >= p {
+                    *slot = pt.tp;
+                }
+            }
+            Tracker::PrecisionAtRecall(r) => {
+                if pt.tp / totals.0 >= r && precision > *slot {
+                    *slot = precision;
+                }
+            }
+            Tracker::RecallAtFpr(f) => {
+                if pt.fp / totals.1 <= f {
+                    *slot = pt.tp;
+                }
+            }
+            Tracker::TopK(top) => {
+                let cut = cut_of(top, totals.0 + totals.1);
+                let before = pt.tp0 + pt.fp0;
+                if before < cut {
+                    *slot = if cum <= cut {
+                        pt.tp
+                    } else {
+                        pt.tp0 + (pt.tp - pt.tp0) * ((cut - before) / (cum - before))
+                    };
+                }
+            }
+        }
+    }
+}
+
 /// The plan, compiled into what the pass must maintain.
 #[derive(Debug, Default)]
-struct Kernel {
-    threshold: f64,
-    auc: bool,
-    ap: bool,
-    confusion: bool,
-    log_loss: bool,
-    brier: bool,
+pub(super) struct Kernel {
+    pub(super) threshold: f64,
+    pub(super) auc: bool,
+    pub(super) ap: bool,
+    pub(super) confusion: bool,
+    pub(super) log_loss: bool,
+    pub(super) brier: bool,
     /// Distinct ECE bin counts.
-    ece: Vec<u32>,
+    pub(super) ece: Vec<u32>,
     /// Distinct trackers; per group one `f64` slot each.
-    trackers: Vec<Tracker>,
+    pub(super) trackers: Vec<Tracker>,
     /// A first pass must sum P and N per group.
-    totals: bool,
+    pub(super) totals: bool,
     /// Per plan metric: its index into `trackers` or `ece` (0 for others).
-    slot: Vec<usize>,
+    pub(super) slot: Vec<usize>,
 }
 
 impl Kernel {
-    fn compile(plan: &Plan) -> Kernel {
+    pub(super) fn compile(plan: &Plan) -> Kernel {
         let mut k = Kernel {
             threshold: plan.threshold,
             ..Kernel::default()
@@ -179,35 +228,16 @@ impl Acc {
             self.fp_t = self.fp;
         }
         for (slot, t) in slots.iter_mut().zip(&k.trackers) {
-            match *t {
-                // TP never decreases along the curve, so the latest qualifying point is the best.
-                Tracker::RecallAtPrecision(p) => {
-                    if precision >= p {
-                        *slot = self.tp;
-                    }
-                }
-                Tracker::PrecisionAtRecall(r) => {
-                    if self.tp / totals.0 >= r && precision > *slot {
-                        *slot = precision;
-                    }
-                }
-                Tracker::RecallAtFpr(f) => {
-                    if self.fp / totals.1 <= f {
-                        *slot = self.tp;
-                    }
-                }
-                Tracker::TopK(top) => {
-                    let cut = cut_of(top, totals.0 + totals.1);
-                    let before = self.tp0 + self.fp0;
-                    if before < cut {
-                        *slot = if cum <= cut {
-                            self.tp
-                        } else {
-                            self.tp0 + dtp * ((cut - before) / (cum - before))
-                        };
-                    }
-                }
-            }
+            t.update(
+                slot,
+                Point {
+                    tp: self.tp,
+                    fp: self.fp,
+                    tp0: self.tp0,
+                    fp0: self.fp0,
+                },
+                totals,
+            );
         }
         self.tp0 = self.tp;
         self.fp0 = self.fp;
@@ -217,7 +247,7 @@ impl Acc {
 /// The weight at which a top-k cut falls. A fractional cut needs the total (from the
 /// totals pass); a count is used as is and capped at the total when the value is made.
 #[inline(always)]
-fn cut_of(top: TopK, total: f64) -> f64 {
+pub(super) fn cut_of(top: TopK, total: f64) -> f64 {
     match top {
         TopK::Fraction(f) => f * total,
         TopK::Count(c) => c,
@@ -378,7 +408,13 @@ impl Pass {
                     let sums = &self.ece[slot][g * bins..(g + 1) * bins];
                     sums.iter().map(|s| s.abs()).sum::<f64>() / total
                 };
-                values.push(value(m, p, n, &confusion, tracked, ece, a));
+                let sums = Sums {
+                    area: a.area,
+                    ap: a.ap,
+                    log_loss: a.log_loss,
+                    brier: a.brier,
+                };
+                values.push(value(m, p, n, &confusion, tracked, ece, &sums));
             }
         }
         Table {
@@ -390,15 +426,28 @@ impl Pass {
     }
 }
 
+/// A group's sums at the end of a pass.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Sums {
+    /// Σ ΔFP·(TP + TP_prev): twice the unnormalised ROC area.
+    pub area: f64,
+    /// Σ ΔTP·precision: P times the average precision.
+    pub ap: f64,
+    /// Σ w·log loss.
+    pub log_loss: f64,
+    /// Σ w·(y − p)².
+    pub brier: f64,
+}
+
 /// One metric of one group from its accumulated state; `p`, `n` = positive and negative weight.
-fn value(
+pub(super) fn value(
     m: &MetricId,
     p: f64,
     n: f64,
     confusion: &Confusion,
     tracked: impl Fn() -> f64,
     ece: impl Fn() -> f64,
-    a: &Acc,
+    a: &Sums,
 ) -> Value {
     use MetricId::*;
     let total = p + n;

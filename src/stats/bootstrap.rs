@@ -1,20 +1,30 @@
 //! Paired, label-stratified, seeded bootstrap of any metric, without resampling arrays.
 //!
-//! A replicate gives every row a Poisson(1) count (the "Poisson bootstrap"), drawn from a
-//! counter-based generator keyed by `(seed, replicate, row)`: no state, so any row's count
+//! A replicate gives every row a Poisson(1) count (the "Poisson bootstrap"; Hanley &
+//! MacGibbon 2006, Chamandy et al. 2012), drawn from a counter-based generator keyed by
+//! `(seed, replicate, row)` ([`resample`](super::resample)): no state, so any row's count
 //! is computed where it is needed and the same row gets the same count in the candidate
-//! and the baseline (pairing) whatever their sort orders. Counts are then rescaled per
-//! `(group, label)` stratum so each stratum keeps its total weight (stratification), and
-//! the replicate's metrics come from [`metrics::evaluate`](crate::metrics::evaluate) with
-//! `reweight = count × stratum scale`. No per-replicate array of length n is allocated.
+//! and the baseline (pairing) whatever their sort orders. Counts are rescaled per
+//! `(group, label)` stratum so each stratum keeps its total weight (stratification).
 //!
-//! Replicates run in parallel (rayon), each one sequentially, and are collected in
-//! replicate order: results are identical bit for bit whatever the number of threads.
+//! Two engines share the work, so that a replicate costs what the metric needs:
+//! - ranking metrics (AP, ROC-AUC, the constrained and top-k metrics) walk each model's
+//!   one sort, eight replicates per pass ([`evaluate_lanes`]), where a negative row costs
+//!   an addition per replicate;
+//! - metrics that are functions of sums over rows (thresholded, log loss, Brier, ECE,
+//!   counts) resample the sums of cells of rows ([`cells`](super::cells)): exactly
+//!   (Poisson draws per cell, or the rows of small cells), or, for cells of more than
+//!   [`SMALL`](super::cells::SMALL) rows, the normal law of the row-level sum.
+//!
+//! Batches of eight replicates run in parallel (rayon) and are collected in replicate
+//! order: results are identical bit for bit whatever the number of threads.
 
 use rayon::prelude::*;
 
+use super::cells::{CellPlan, Cells, Rows as CellRows};
+use super::resample::{self, LANES, Lanes, Stream, counts};
 use super::{Interval, RowGroups, Undefined};
-use crate::metrics::{Groups, Plan, Ranked, Table, evaluate};
+use crate::metrics::{Groups, MetricId, Plan, Ranked, Ties, Value, evaluate_lanes};
 
 /// How to bootstrap.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,7 +39,14 @@ pub struct BootstrapSpec {
     /// histogram): a row draws a Poisson(`w`) count, the sum of `w` rows' Poisson(1) counts,
     /// instead of `w`·Poisson(1), so the replicate resamples the rows it stands for.
     pub frequency: bool,
+    /// Rows × replicates above which ranking metrics use the bag of little bootstraps
+    /// ([`LITTLE_ABOVE`] by default; 0 always, `u64::MAX` never).
+    pub little_above: u64,
 }
+
+/// Rows × replicates above which ranking metrics are resampled by the bag of little
+/// bootstraps (about 134,000 rows at 2,000 replicates).
+pub const LITTLE_ABOVE: u64 = 1 << 28;
 
 impl Default for BootstrapSpec {
     fn default() -> Self {
@@ -38,6 +55,7 @@ impl Default for BootstrapSpec {
             seed: 0,
             confidence: 0.95,
             frequency: false,
+            little_above: LITTLE_ABOVE,
         }
     }
 }
@@ -104,6 +122,8 @@ pub struct BootstrapResult {
     pub collapsed: Vec<u32>,
     /// The spec the run used.
     pub spec: BootstrapSpec,
+    /// Ranking metrics were resampled by the bag of little bootstraps ([`Little`]).
+    pub little: bool,
 }
 
 impl BootstrapResult {
@@ -162,65 +182,138 @@ fn run(
     if let Some(c) = groups.codes {
         assert_eq!(c.len(), n, "bootstrap: one group code per row");
     }
-    let strata = Strata::new(candidate, groups, spec.frequency);
-    let codes_c = groups.sorted_for(candidate);
-    let codes_b = baseline.and_then(|b| groups.sorted_for(b));
-    let groups_c = Groups {
-        codes: codes_c.as_deref(),
-        count,
-    };
-    let groups_b = Groups {
-        codes: codes_b.as_deref(),
-        count,
-    };
-    let models = 1 + usize::from(baseline.is_some());
+    let ranked: Vec<&Ranked> = std::iter::once(candidate).chain(baseline).collect();
+    let models = ranked.len();
+    let frequency = spec.frequency && candidate.weight.is_some();
 
-    // Per replicate: values[model][group][metric], flattened; NaN = undefined.
-    let per_rep: Vec<(Vec<f64>, Vec<bool>)> = (0..spec.replicates)
+    // Rows in original order, for the stratum sums and the cells.
+    let positive = scatter(candidate, &candidate.positive);
+    let weight = candidate.weight.as_ref().map(|w| scatter(candidate, w));
+    let weight = weight.as_deref();
+    let scores: Vec<Vec<f64>> = ranked.iter().map(|r| scatter(r, &r.scores)).collect();
+    let score_refs: Vec<&[f64]> = scores.iter().map(Vec::as_slice).collect();
+    let mut total = vec![0.0; 2 * count];
+    for (r, &p) in positive.iter().enumerate() {
+        total[2 * groups.of(r) + usize::from(p)] += weight.map_or(1.0, |w| w[r]);
+    }
+
+    // Which engine computes which plan column: ranking metrics walk the sorted rows, the
+    // rest come from the cells (one cell plan per ECE bin count).
+    let mut walk_metrics: Vec<MetricId> = Vec::new();
+    let mut cell_plans: Vec<Vec<MetricId>> = Vec::new();
+    let mut route: Vec<(Engine, usize)> = Vec::with_capacity(width);
+    for m in &plan.metrics {
+        if m.uses_ranking() {
+            route.push((Engine::Walk, walk_metrics.len()));
+            walk_metrics.push(*m);
+            continue;
+        }
+        let slot = cell_plans
+            .iter()
+            .position(|p| {
+                let mut trial = p.clone();
+                trial.push(*m);
+                CellPlan::new(trial, plan.threshold).is_some()
+            })
+            .unwrap_or_else(|| {
+                cell_plans.push(Vec::new());
+                cell_plans.len() - 1
+            });
+        route.push((Engine::Cells(slot), cell_plans[slot].len()));
+        cell_plans[slot].push(*m);
+    }
+    let cells: Vec<Cells> = cell_plans
+        .into_iter()
+        .filter_map(|metrics| CellPlan::new(metrics, plan.threshold))
+        .map(|p| {
+            Cells::new(
+                p,
+                CellRows {
+                    positive: &positive,
+                    weight,
+                    frequency,
+                    scores: &score_refs,
+                    groups,
+                },
+            )
+        })
+        .collect();
+    let batches = spec.replicates.div_ceil(LANES as u32);
+    let little = !walk_metrics.is_empty()
+        && !frequency
+        && (n as u64).saturating_mul(u64::from(spec.replicates)) > spec.little_above;
+    // With the bag of little bootstraps, the ranking side of every batch comes first, one
+    // subset at a time; otherwise each batch walks the full rows.
+    let little_batches: Vec<Batch> = if little {
+        let bag = Little::new(
+            &ranked,
+            groups,
+            &positive,
+            walk_metrics.clone(),
+            plan.threshold,
+        );
+        let subsets = batches.div_ceil(SUBSET_BATCHES);
+        let per: Vec<Vec<Batch>> = (0..subsets)
+            .into_par_iter()
+            .map(|j| bag.subset(j, spec.seed, &ranked, &positive, weight, groups, &total))
+            .collect();
+        per.into_iter().flatten().collect()
+    } else {
+        Vec::new()
+    };
+    let walk = (!walk_metrics.is_empty() && !little)
+        .then(|| Walk::new(&ranked, groups, walk_metrics, plan.threshold, &total));
+
+    let per_batch: Vec<(Vec<f64>, Vec<bool>)> = (0..batches)
         .into_par_iter()
-        .map(|b| {
-            let key = replicate_key(spec.seed, b);
-            let (scale, collapsed) = strata.scales(key);
-            let row_weight = strata.weight.as_deref().filter(|_| strata.frequency);
-            let reweight = |row: u32, g: u32, pos: bool| {
-                let count = match row_weight {
-                    // evaluate() multiplies by the row's weight w: Poisson(w)/w gives Poisson(w).
-                    Some(w) => {
-                        let w = w[row as usize];
-                        if w > 0.0 {
-                            poisson(key, row, w) / w
-                        } else {
-                            0.0
+        .map(|q| {
+            let key = resample::batch_key(spec.seed, q);
+            let owned = walk
+                .as_ref()
+                .map(|w| w.replicate(key, &ranked, &positive, weight, frequency, groups, &total));
+            let walked = owned.as_ref().or(little_batches.get(q as usize));
+            let celled: Vec<Batch> = cells
+                .iter()
+                .map(|c| {
+                    let mut b = Batch::new(models, count, c.width());
+                    c.replicate(key, weight, &mut b);
+                    b
+                })
+                .collect();
+            // Lane-major: values[lane][model][group][metric], collapsed[lane][group].
+            let mut values = Vec::with_capacity(LANES * models * count * width);
+            let mut collapsed = Vec::with_capacity(LANES * count);
+            for l in 0..LANES {
+                for m in 0..models {
+                    for g in 0..count {
+                        for &(engine, k) in &route {
+                            values.push(match engine {
+                                Engine::Walk => walked.map_or(f64::NAN, |b| b.get(m, g, k, l)),
+                                Engine::Cells(c) => celled[c].get(m, g, k, l),
+                            });
                         }
                     }
-                    None => f64::from(poisson1(key, row)),
-                };
-                count * scale[2 * g as usize + usize::from(pos)]
-            };
-            let mut out = Vec::with_capacity(models * count * width);
-            push_values(
-                &mut out,
-                &evaluate(candidate, groups_c, plan, reweight),
-                &collapsed,
-            );
-            if let Some(base) = baseline {
-                push_values(
-                    &mut out,
-                    &evaluate(base, groups_b, plan, reweight),
-                    &collapsed,
-                );
+                }
+                for g in 0..count {
+                    collapsed.push(
+                        walked.is_some_and(|b| b.collapsed(g, l))
+                            || celled.iter().any(|b| b.collapsed(g, l)),
+                    );
+                }
             }
-            (out, collapsed)
+            (values, collapsed)
         })
         .collect();
 
+    // Replicate b is lane b % LANES of batch b / LANES.
+    let replicates = spec.replicates as usize;
+    let stride = models * count * width;
     let column = |model: usize, cell: usize| -> Vec<f64> {
-        per_rep
-            .iter()
-            .map(|(v, _)| v[model * count * width + cell])
+        (0..replicates)
+            .map(|b| per_batch[b / LANES].0[(b % LANES) * stride + model * count * width + cell])
             .collect()
     };
-    let cells = (0..count * width)
+    let cells_out = (0..count * width)
         .map(|cell| {
             let c = column(0, cell);
             let candidate = Estimate::new(c.clone(), spec.confidence);
@@ -246,221 +339,429 @@ fn run(
         })
         .collect();
     let collapsed = (0..count)
-        .map(|g| per_rep.iter().filter(|(_, c)| c[g]).count() as u32)
+        .map(|g| {
+            (0..replicates)
+                .filter(|&b| per_batch[b / LANES].1[(b % LANES) * count + g])
+                .count() as u32
+        })
         .collect();
     BootstrapResult {
         width,
-        cells,
+        cells: cells_out,
         collapsed,
         spec: *spec,
+        little,
     }
 }
 
-/// Appends a replicate's table, with collapsed groups' values set to NaN.
-fn push_values(out: &mut Vec<f64>, table: &Table, collapsed: &[bool]) {
-    for (i, v) in table.values.iter().enumerate() {
-        let g = i / table.width.max(1);
-        out.push(match v {
-            Ok(x) if !collapsed[g] => *x,
-            _ => f64::NAN,
-        });
+/// Which engine computes a plan column.
+#[derive(Debug, Clone, Copy)]
+enum Engine {
+    Walk,
+    Cells(usize),
+}
+
+/// A per-sorted-position array put back into original row order.
+fn scatter<T: Copy + Default>(r: &Ranked, sorted: &[T]) -> Vec<T> {
+    let mut out = vec![T::default(); r.len()];
+    for (&row, &v) in r.row.iter().zip(sorted) {
+        out[row as usize] = v;
     }
+    out
 }
 
-/// The `(group, label)` strata in original row order, and their total weights.
-struct Strata<'a> {
-    groups: RowGroups<'a>,
-    /// Label per original row.
-    label: Vec<bool>,
-    /// Sample weight per original row, when weighted.
-    weight: Option<Vec<f64>>,
-    /// Total weight per stratum `2·group + label`.
-    total: Vec<f64>,
-    /// Weights are frequencies: rows draw Poisson(weight) counts.
-    frequency: bool,
+/// One batch's values of one engine: `[model][group][metric][lane]`, NaN = undefined, and
+/// the groups whose strata collapsed in each lane.
+pub struct Batch {
+    groups: usize,
+    width: usize,
+    values: Vec<f64>,
+    collapsed: Vec<bool>,
 }
 
-impl<'a> Strata<'a> {
-    fn new(ranked: &Ranked, groups: RowGroups<'a>, frequency: bool) -> Strata<'a> {
-        let n = ranked.len();
-        let mut label = vec![false; n];
-        for (&r, &p) in ranked.row.iter().zip(&ranked.positive) {
-            label[r as usize] = p;
-        }
-        let weight = ranked.weight.as_ref().map(|w| {
-            let mut out = vec![0.0; n];
-            for (&r, &x) in ranked.row.iter().zip(w) {
-                out[r as usize] = x;
-            }
-            out
-        });
-        let mut total = vec![0.0; 2 * groups.count];
-        for (r, &p) in label.iter().enumerate() {
-            total[2 * groups.of(r) + usize::from(p)] += weight.as_ref().map_or(1.0, |w| w[r]);
-        }
-        Strata {
+impl Batch {
+    /// An empty batch (every value undefined).
+    pub fn new(models: usize, groups: usize, width: usize) -> Batch {
+        Batch {
             groups,
-            label,
-            frequency: frequency && weight.is_some(),
-            weight,
-            total,
+            width,
+            values: vec![f64::NAN; models * groups * width * LANES],
+            collapsed: vec![false; groups * LANES],
         }
     }
 
-    /// Per-stratum scale factors of one replicate, and which groups collapsed (a stratum
-    /// with weight in the data got none in the replicate).
-    fn scales(&self, key: u64) -> (Vec<f64>, Vec<bool>) {
-        // Monomorphised loops so neither the group lookup nor the weight branches per row.
-        // Unweighted sums are exact integers; weighted ones are f64 in a fixed order.
-        let sum: Vec<f64> = match (self.groups.codes, self.weight.as_deref()) {
-            (None, None) => self.count_sums_one_group(key),
-            (Some(c), None) => self.count_sums(key, |r| c[r] as usize),
-            (None, Some(w)) => self.weight_sums(key, |_| 0, w),
-            (Some(c), Some(w)) => self.weight_sums(key, |r| c[r] as usize, w),
-        };
-        let mut collapsed = vec![false; self.groups.count];
-        let scale = sum
+    fn at(&self, model: usize, group: usize, metric: usize, lane: usize) -> usize {
+        ((model * self.groups + group) * self.width + metric) * LANES + lane
+    }
+
+    /// Sets one value (an undefined one is NaN).
+    pub fn set(&mut self, model: usize, group: usize, metric: usize, lane: usize, v: Value) {
+        let i = self.at(model, group, metric, lane);
+        self.values[i] = v.unwrap_or(f64::NAN);
+    }
+
+    /// Marks a group collapsed in a lane: all its values are undefined there.
+    pub fn collapse(&mut self, group: usize, lane: usize) {
+        self.collapsed[group * LANES + lane] = true;
+    }
+
+    fn collapsed(&self, group: usize, lane: usize) -> bool {
+        self.collapsed[group * LANES + lane]
+    }
+
+    fn get(&self, model: usize, group: usize, metric: usize, lane: usize) -> f64 {
+        if self.collapsed(group, lane) {
+            f64::NAN
+        } else {
+            self.values[self.at(model, group, metric, lane)]
+        }
+    }
+}
+
+/// The ranking metrics' side: each model's tie structure, walked per batch.
+struct Walk {
+    plan: Plan,
+    /// Per model: group codes in its sorted order, and its ties.
+    sorted: Vec<(Option<Vec<u32>>, Ties)>,
+    /// Per group and lane: the stratified totals (P, N) the pass needs.
+    totals: Vec<[(f64, f64); LANES]>,
+}
+
+impl Walk {
+    fn new(
+        ranked: &[&Ranked],
+        groups: RowGroups<'_>,
+        metrics: Vec<MetricId>,
+        threshold: f64,
+        total: &[f64],
+    ) -> Walk {
+        let sorted = ranked
             .iter()
-            .zip(&self.total)
-            .enumerate()
-            .map(|(s, (&got, &want))| {
-                if got > 0.0 {
-                    want / got
+            .map(|r| {
+                let codes = groups.sorted_for(r);
+                let ties = Ties::new(
+                    r,
+                    Groups {
+                        codes: codes.as_deref(),
+                        count: groups.count,
+                    },
+                );
+                (codes, ties)
+            })
+            .collect();
+        Walk {
+            plan: Plan { metrics, threshold },
+            sorted,
+            totals: (0..groups.count)
+                .map(|g| [(total[2 * g + 1], total[2 * g]); LANES])
+                .collect(),
+        }
+    }
+
+    /// One batch: the stratum scales of each lane (one pass in row order), then one pass
+    /// over each model's sorted rows.
+    #[allow(clippy::too_many_arguments)]
+    fn replicate(
+        &self,
+        key: u64,
+        ranked: &[&Ranked],
+        positive: &[bool],
+        weight: Option<&[f64]>,
+        frequency: bool,
+        groups: RowGroups<'_>,
+        total: &[f64],
+    ) -> Batch {
+        let count = groups.count;
+        // Per row and lane: count × weight (frequency: a Poisson(w) count).
+        let lane_weight = |row: u32, w: f64| -> Lanes {
+            if frequency {
+                std::array::from_fn(|l| {
+                    if w > 0.0 {
+                        Stream::new(key, l, u64::from(row)).poisson(w)
+                    } else {
+                        0.0
+                    }
+                })
+            } else {
+                counts(key, row).map(|c| f64::from(c) * w)
+            }
+        };
+        let mut sums = vec![[0.0; LANES]; 2 * count];
+        for (r, &p) in positive.iter().enumerate() {
+            let lw = lane_weight(r as u32, weight.map_or(1.0, |w| w[r]));
+            let s = &mut sums[2 * groups.of(r) + usize::from(p)];
+            for l in 0..LANES {
+                s[l] += lw[l];
+            }
+        }
+        let mut batch = Batch::new(ranked.len(), count, self.plan.metrics.len());
+        let mut scale = vec![[0.0; LANES]; 2 * count];
+        for (st, (got, want)) in sums.iter().zip(total).enumerate() {
+            for l in 0..LANES {
+                if got[l] > 0.0 {
+                    scale[st][l] = want / got[l];
+                } else if *want > 0.0 {
+                    batch.collapse(st / 2, l);
+                }
+            }
+        }
+        for (m, (r, (codes, ties))) in ranked.iter().zip(&self.sorted).enumerate() {
+            let g = Groups {
+                codes: codes.as_deref(),
+                count,
+            };
+            let w = r.weight.as_deref();
+            let values =
+                evaluate_lanes(r, g, ties, &self.plan, &self.totals, |i, row, grp, pos| {
+                    let lw = lane_weight(row, w.map_or(1.0, |w| w[i]));
+                    let sc = &scale[2 * grp + usize::from(pos)];
+                    std::array::from_fn(|l| lw[l] * sc[l])
+                });
+            for (idx, v) in values.into_iter().enumerate() {
+                let (gm, l) = (idx / LANES, idx % LANES);
+                batch.set(
+                    m,
+                    gm / self.plan.metrics.len(),
+                    gm % self.plan.metrics.len(),
+                    l,
+                    v,
+                );
+            }
+        }
+        batch
+    }
+}
+
+/// Bag of little bootstraps (Kleiner, Talwalkar, Sarkar & Jordan, "A scalable bootstrap for
+/// massive data", JRSS-B 76, 2014) for the ranking metrics on large data.
+///
+/// Subset `j` takes from every `(group, label)` stratum of `nₛ` rows about
+/// `bₛ = max(nₛ^0.7, 2000)` rows (all of a smaller stratum), by a seeded hash of the row.
+/// Its [`SUBSET_BATCHES`] batches resample the full size `nₛ` from those rows: each member
+/// row draws a Poisson(`nₛ/mₛ`) count (`mₛ` members; the multinomial of size `nₛ` over
+/// the members, as independent Poisson counts, then stratified like the full bootstrap). A
+/// replicate costs `Σ bₛ` rows instead of `n`, and the subsets together see the data.
+///
+/// Each subset's replicates are centred on their own mean and moved to the full-data
+/// estimate `θ̂`: the replicate reported is `θ̂ + θ*ⱼₖ − mean_k θ*ⱼₖ`, so percentile
+/// intervals and p-values read the pooled `s·r` replicates as they read a full bootstrap's,
+/// without the resampling bias of ranking metrics on rows repeated `nₛ/mₛ` times (the
+/// subset's replicates are tie-heavy). Pairing holds: both models' replicates use the same
+/// members and counts, and the delta's centre is the difference of the models' centres.
+pub struct Little {
+    plan: Plan,
+    /// Per stratum: rows, and the probability that a row is a member.
+    rows: Vec<usize>,
+    keep: Vec<f64>,
+    /// Full-data values per model, group and metric (NaN = undefined).
+    full: Vec<f64>,
+}
+
+/// Batches of [`LANES`] replicates per subset of the bag of little bootstraps.
+pub const SUBSET_BATCHES: u32 = 6;
+/// Subset size exponent `γ` and floor of the bag of little bootstraps.
+const SUBSET_EXPONENT: f64 = 0.7;
+const SUBSET_FLOOR: f64 = 2000.0;
+const LITTLE_SALT: u64 = 0x4C69_7474_6C65_0000;
+
+impl Little {
+    fn new(
+        ranked: &[&Ranked],
+        groups: RowGroups<'_>,
+        positive: &[bool],
+        metrics: Vec<MetricId>,
+        threshold: f64,
+    ) -> Little {
+        let count = groups.count;
+        let mut rows = vec![0usize; 2 * count];
+        for (r, &p) in positive.iter().enumerate() {
+            rows[2 * groups.of(r) + usize::from(p)] += 1;
+        }
+        let keep = rows
+            .iter()
+            .map(|&n| {
+                let n = n as f64;
+                if n == 0.0 {
+                    1.0
                 } else {
-                    collapsed[s / 2] |= want > 0.0;
-                    0.0
+                    (n.powf(SUBSET_EXPONENT).max(SUBSET_FLOOR) / n).min(1.0)
                 }
             })
             .collect();
-        (scale, collapsed)
-    }
-
-    /// [`Strata::count_sums`] for a single group: the two sums stay in registers.
-    #[inline(always)]
-    fn count_sums_one_group(&self, key: u64) -> Vec<f64> {
-        let (mut all, mut pos) = (0u64, 0u64);
-        for (r, &p) in self.label.iter().enumerate() {
-            let c = u64::from(poisson1(key, r as u32));
-            all += c;
-            pos += c * u64::from(p);
+        let plan = Plan { metrics, threshold };
+        let width = plan.metrics.len();
+        let mut full = Vec::with_capacity(ranked.len() * count * width);
+        for r in ranked {
+            let codes = groups.sorted_for(r);
+            let t = crate::metrics::evaluate(
+                r,
+                Groups {
+                    codes: codes.as_deref(),
+                    count,
+                },
+                &plan,
+                |_, _, _| 1.0,
+            );
+            full.extend(t.values.iter().map(|v| v.unwrap_or(f64::NAN)));
         }
-        vec![(all - pos) as f64, pos as f64]
-    }
-
-    /// Σ count per stratum, in [`LANES`] interleaved accumulators so that consecutive rows
-    /// do not wait on each other's sums.
-    #[inline(always)]
-    fn count_sums(&self, key: u64, group: impl Fn(usize) -> usize) -> Vec<f64> {
-        let s = self.total.len();
-        let mut lanes = vec![0u64; LANES * s];
-        for (r, &p) in self.label.iter().enumerate() {
-            let c = u64::from(poisson1(key, r as u32));
-            lanes[(r % LANES) * s + 2 * group(r) + usize::from(p)] += c;
+        Little {
+            plan,
+            rows,
+            keep,
+            full,
         }
-        (0..s)
-            .map(|i| (0..LANES).map(|l| lanes[l * s + i]).sum::<u64>() as f64)
-            .collect()
     }
 
-    /// Σ weight·count per stratum, like [`Strata::count_sums`].
-    #[inline(always)]
-    fn weight_sums(&self, key: u64, group: impl Fn(usize) -> usize, w: &[f64]) -> Vec<f64> {
-        let s = self.total.len();
-        let mut lanes = vec![0.0f64; LANES * s];
-        for (r, (&p, &w)) in self.label.iter().zip(w).enumerate() {
-            let weighted = if self.frequency {
-                poisson(key, r as u32, w)
-            } else {
-                w * f64::from(poisson1(key, r as u32))
-            };
-            lanes[(r % LANES) * s + 2 * group(r) + usize::from(p)] += weighted;
+    /// The batches of subset `j`, in replicate order.
+    #[allow(clippy::too_many_arguments)]
+    fn subset(
+        &self,
+        j: u32,
+        seed: u64,
+        ranked: &[&Ranked],
+        positive: &[bool],
+        weight: Option<&[f64]>,
+        groups: RowGroups<'_>,
+        total: &[f64],
+    ) -> Vec<Batch> {
+        let count = groups.count;
+        let width = self.plan.metrics.len();
+        let key = resample::batch_key(seed ^ LITTLE_SALT, j);
+        let stratum = |r: usize| 2 * groups.of(r) + usize::from(positive[r]);
+        // Members in original order; `member[row]` = index among members, or u32::MAX.
+        let mut member = vec![u32::MAX; positive.len()];
+        let mut members: Vec<u32> = Vec::new();
+        let mut size = vec![0usize; 2 * count];
+        for r in 0..positive.len() {
+            let s = stratum(r);
+            if self.keep[s] >= 1.0 || resample::uniform_at(key, r as u64) < self.keep[s] {
+                member[r] = members.len() as u32;
+                members.push(r as u32);
+                size[s] += 1;
+            }
         }
-        (0..s)
-            .map(|i| (0..LANES).map(|l| lanes[l * s + i]).sum::<f64>())
-            .collect()
-    }
-}
-
-/// Interleaved accumulators of the stratum sums.
-const LANES: usize = 4;
-
-const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// SplitMix64's output function: a bijective 64-bit mixer.
-#[inline(always)]
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// The key of replicate `b`. Mixing the seed first keeps replicate streams of nearby
-/// seeds unrelated.
-fn replicate_key(seed: u64, b: u32) -> u64 {
-    mix(mix(seed ^ 0x6D6F_6465_6C67_6174).wrapping_add(GAMMA.wrapping_mul(u64::from(b) + 1)))
-}
-
-/// `P(K ≤ k)·2⁶⁴` for `K ~ Poisson(1)`, `k = 0..`; the last entry catches the far tail
-/// (`P(K > 19)` < 10⁻¹⁸).
-const POISSON1_CDF: [u64; 20] = {
-    let mut out = [0u64; 20];
-    let mut pmf = 0.367_879_441_171_442_33; // e⁻¹
-    let mut cdf = 0.0;
-    let mut k = 0;
-    while k < 19 {
-        cdf += pmf;
-        // 2⁶⁴ as f64; the cast saturates at u64::MAX.
-        out[k] = (cdf * 18_446_744_073_709_551_616.0) as u64;
-        k += 1;
-        pmf /= k as f64;
-    }
-    out[19] = u64::MAX;
-    out
-};
-
-/// The Poisson(1) count of `row` in the replicate keyed by `key`: SplitMix64 jumped to
-/// position `row` of the replicate's stream, inverted against [`POISSON1_CDF`].
-#[inline(always)]
-fn poisson1(key: u64, row: u32) -> u32 {
-    let u = mix(key.wrapping_add(GAMMA.wrapping_mul(u64::from(row) + 1)));
-    // Branch-free for counts 0..=3 (98% of rows); the rare tail walks the table.
-    let t = &POISSON1_CDF;
-    let mut c = u32::from(u >= t[0]) + u32::from(u >= t[1]) + u32::from(u >= t[2]);
-    if u >= t[2] {
-        let mut k = 3;
-        while k < t.len() - 1 && u >= t[k] {
-            k += 1;
+        let tables: Vec<resample::PoissonTable> = (0..2 * count)
+            .map(|s| {
+                resample::PoissonTable::new(if size[s] > 0 {
+                    self.rows[s] as f64 / size[s] as f64
+                } else {
+                    0.0
+                })
+            })
+            .collect();
+        // Each model's sorted rows restricted to the members, rows renumbered as members.
+        let subsets: Vec<(Ranked, Option<Vec<u32>>, Ties)> = ranked
+            .iter()
+            .map(|r| {
+                let keep: Vec<usize> = (0..r.len())
+                    .filter(|&i| member[r.row[i] as usize] != u32::MAX)
+                    .collect();
+                let sub = Ranked {
+                    scores: keep.iter().map(|&i| r.scores[i]).collect(),
+                    positive: keep.iter().map(|&i| r.positive[i]).collect(),
+                    weight: r
+                        .weight
+                        .as_ref()
+                        .map(|w| keep.iter().map(|&i| w[i]).collect()),
+                    row: keep.iter().map(|&i| member[r.row[i] as usize]).collect(),
+                };
+                let codes = groups.codes.map(|c| {
+                    keep.iter()
+                        .map(|&i| c[r.row[i] as usize])
+                        .collect::<Vec<u32>>()
+                });
+                let ties = Ties::new(
+                    &sub,
+                    Groups {
+                        codes: codes.as_deref(),
+                        count,
+                    },
+                );
+                (sub, codes, ties)
+            })
+            .collect();
+        let totals: Vec<[(f64, f64); LANES]> = (0..count)
+            .map(|g| [(total[2 * g + 1], total[2 * g]); LANES])
+            .collect();
+        let walk = |lane_w: &dyn Fn(u32) -> Lanes, scale: &[Lanes], batch: &mut Batch| {
+            for (m, (sub, codes, ties)) in subsets.iter().enumerate() {
+                let g = Groups {
+                    codes: codes.as_deref(),
+                    count,
+                };
+                let values =
+                    evaluate_lanes(sub, g, ties, &self.plan, &totals, |i, mem, grp, pos| {
+                        let w = sub.weight.as_ref().map_or(1.0, |w| w[i]);
+                        let lw = lane_w(mem);
+                        let sc = &scale[2 * grp + usize::from(pos)];
+                        std::array::from_fn(|l| lw[l] * w * sc[l])
+                    });
+                for (idx, v) in values.into_iter().enumerate() {
+                    let (gm, l) = (idx / LANES, idx % LANES);
+                    batch.set(m, gm / width, gm % width, l, v);
+                }
+            }
+        };
+        let mut batches: Vec<Batch> = (0..SUBSET_BATCHES)
+            .map(|t| {
+                let bkey =
+                    resample::batch_key(seed ^ LITTLE_SALT, (j + 1).wrapping_mul(1 << 16) + t);
+                let counts: Vec<Lanes> = members
+                    .iter()
+                    .enumerate()
+                    .map(|(mi, &r)| {
+                        let table = &tables[stratum(r as usize)];
+                        std::array::from_fn(|l| {
+                            table.draw(resample::uniform_at(bkey, (mi * LANES + l) as u64))
+                        })
+                    })
+                    .collect();
+                let mut sums = vec![[0.0; LANES]; 2 * count];
+                for (mi, &r) in members.iter().enumerate() {
+                    let w = weight.map_or(1.0, |w| w[r as usize]);
+                    let s = &mut sums[stratum(r as usize)];
+                    for l in 0..LANES {
+                        s[l] += counts[mi][l] * w;
+                    }
+                }
+                let mut batch = Batch::new(ranked.len(), count, width);
+                let mut scale = vec![[0.0; LANES]; 2 * count];
+                for (st, (got, want)) in sums.iter().zip(total).enumerate() {
+                    for l in 0..LANES {
+                        if got[l] > 0.0 {
+                            scale[st][l] = want / got[l];
+                        } else if *want > 0.0 {
+                            batch.collapse(st / 2, l);
+                        }
+                    }
+                }
+                walk(&|mem| counts[mem as usize], &scale, &mut batch);
+                batch
+            })
+            .collect();
+        // Centre: θ̂ + θ* − mean(θ*) per model, group and metric.
+        let models = ranked.len();
+        for at in 0..models * count * width {
+            let (m, g, k) = (at / (count * width), (at / width) % count, at % width);
+            let (mut sum, mut defined) = (0.0, 0usize);
+            for b in &batches {
+                for l in 0..LANES {
+                    let v = b.get(m, g, k, l);
+                    if !v.is_nan() {
+                        sum += v;
+                        defined += 1;
+                    }
+                }
+            }
+            let shift = self.full[at] - sum / defined.max(1) as f64;
+            for b in &mut batches {
+                for l in 0..LANES {
+                    let i = b.at(m, g, k, l);
+                    b.values[i] += shift;
+                }
+            }
         }
-        c = k as u32;
-    }
-    c
-}
-
-/// A Poisson(`lambda`) count for `row` in the replicate keyed by `key`, from the same
-/// uniform as [`poisson1`] (so `lambda = 1` gives the same count): inversion for small
-/// means, the normal approximation with continuity correction above 30, where its error
-/// is far below the bootstrap's own noise.
-fn poisson(key: u64, row: u32, lambda: f64) -> f64 {
-    if lambda == 1.0 {
-        return f64::from(poisson1(key, row));
-    }
-    let u = mix(key.wrapping_add(GAMMA.wrapping_mul(u64::from(row) + 1)));
-    // A uniform in (0, 1), never exactly 0 or 1.
-    let uf = ((u >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-    if lambda < 30.0 {
-        let mut pmf = (-lambda).exp();
-        let mut cdf = pmf;
-        let mut k = 0.0;
-        while uf > cdf && k < 200.0 {
-            k += 1.0;
-            pmf *= lambda / k;
-            cdf += pmf;
-        }
-        k
-    } else {
-        (lambda + lambda.sqrt() * super::normal_quantile(uf) + 0.5)
-            .floor()
-            .max(0.0)
+        batches
     }
 }
 
@@ -530,7 +831,10 @@ pub fn p_value_zero(values: impl Iterator<Item = f64>) -> f64 {
 mod tests {
     use super::*;
 
-    use crate::metrics::MetricId;
+    use crate::metrics::{MetricId, evaluate};
+
+    const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+    use super::resample::mix;
 
     /// Deterministic test data: `n` rows, scores with signal, every 7th row positive.
     fn data(n: usize, seed: u64) -> (Ranked, Ranked, Vec<u32>) {
@@ -570,6 +874,7 @@ mod tests {
             seed: 9,
             confidence: 0.9,
             frequency: false,
+            little_above: LITTLE_ABOVE,
         };
         let run_with = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -615,6 +920,7 @@ mod tests {
             seed: 3,
             confidence: 0.95,
             frequency: false,
+            little_above: LITTLE_ABOVE,
         };
         let out = single(&c, groups, &p, &spec);
         let point = evaluate(
@@ -652,6 +958,7 @@ mod tests {
             seed: 1,
             confidence: 0.95,
             frequency: false,
+            little_above: LITTLE_ABOVE,
         };
         let out = paired(&c, &c, RowGroups::ALL, &p, &spec);
         let cell = out.cell(0, 0);
@@ -675,6 +982,7 @@ mod tests {
             seed: 5,
             confidence: 0.95,
             frequency: false,
+            little_above: LITTLE_ABOVE,
         };
         let out = single(
             &r,
@@ -697,59 +1005,6 @@ mod tests {
     }
 
     #[test]
-    fn poisson_counts_have_poisson_moments() {
-        let key = replicate_key(7, 3);
-        let n = 200_000u32;
-        let mut hist = [0u32; 20];
-        for r in 0..n {
-            hist[poisson1(key, r) as usize] += 1;
-        }
-        // P(0) = P(1) = e⁻¹, P(2) = e⁻¹/2, P(3) = e⁻¹/6; 5 binomial standard errors.
-        let e1 = (-1.0f64).exp();
-        for (k, p) in [
-            (0, e1),
-            (1, e1),
-            (2, e1 / 2.0),
-            (3, e1 / 6.0),
-            (4, e1 / 24.0),
-        ] {
-            let got = f64::from(hist[k]) / f64::from(n);
-            let se = (p * (1.0 - p) / f64::from(n)).sqrt();
-            assert!((got - p).abs() < 5.0 * se, "P({k}) = {got}, want {p}");
-        }
-        let mean: f64 = hist
-            .iter()
-            .enumerate()
-            .map(|(k, &c)| k as f64 * f64::from(c))
-            .sum::<f64>()
-            / f64::from(n);
-        assert!((mean - 1.0).abs() < 0.01, "{mean}");
-    }
-
-    #[test]
-    fn replicates_and_seeds_are_unrelated() {
-        // Counts of the same rows in two replicates (or two seeds) are uncorrelated.
-        let corr = |k1: u64, k2: u64| {
-            let n = 50_000u32;
-            let (mut sxy, mut sx, mut sy, mut sxx, mut syy) = (0.0, 0.0, 0.0, 0.0, 0.0);
-            for r in 0..n {
-                let (x, y) = (f64::from(poisson1(k1, r)), f64::from(poisson1(k2, r)));
-                sxy += x * y;
-                sx += x;
-                sy += y;
-                sxx += x * x;
-                syy += y * y;
-            }
-            let nf = f64::from(n);
-            (sxy / nf - sx * sy / nf / nf)
-                / ((sxx / nf - (sx / nf).powi(2)) * (syy / nf - (sy / nf).powi(2))).sqrt()
-        };
-        assert!(corr(replicate_key(1, 0), replicate_key(1, 1)).abs() < 0.02);
-        assert!(corr(replicate_key(1, 0), replicate_key(2, 0)).abs() < 0.02);
-        assert_ne!(replicate_key(1, 0), replicate_key(0, 1));
-    }
-
-    #[test]
     fn percentile_by_hand() {
         let x = [1.0, 2.0, 3.0, 4.0, 5.0];
         assert_eq!(percentile(&x, 50.0), Some(3.0));
@@ -769,27 +1024,71 @@ mod tests {
         assert_eq!(p_value_zero([0.0, 0.0].into_iter()), 1.0);
         assert!(p_value_zero(std::iter::empty()).is_nan());
     }
+}
+
+#[cfg(test)]
+mod se_check {
+    use super::*;
+    use crate::metrics::{MetricId, evaluate};
 
     #[test]
-    fn poisson_counts_of_any_mean_have_poisson_moments() {
-        for lambda in [0.3, 3.7, 29.0, 80.0, 5000.0] {
-            let key = replicate_key(11, 3);
-            let n = 200_000u32;
-            let draws: Vec<f64> = (0..n).map(|r| poisson(key, r, lambda)).collect();
-            let mean = draws.iter().sum::<f64>() / f64::from(n);
-            let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / f64::from(n - 1);
-            assert!(
-                (mean / lambda - 1.0).abs() < 0.02,
-                "lambda {lambda}: mean {mean}"
-            );
-            assert!(
-                (var / lambda - 1.0).abs() < 0.03,
-                "lambda {lambda}: var {var}"
-            );
-            assert!(draws.iter().all(|&x| x >= 0.0 && x.fract() == 0.0));
+    fn se_matches_plain_multinomial_bootstrap() {
+        let (c, b, _) = {
+            let n = 1200;
+            let mut k = 42u64;
+            let mut u = move || {
+                k = k.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                (resample::mix(k) >> 11) as f64 / (1u64 << 53) as f64
+            };
+            let y: Vec<bool> = (0..n).map(|_| u() < 0.12).collect();
+            let sc: Vec<f64> = y.iter().map(|&p| u() + if p { 0.5 } else { 0.0 }).collect();
+            let sb: Vec<f64> = y.iter().map(|&p| u() + if p { 0.3 } else { 0.0 }).collect();
+            (Ranked::new(&sc, &y, None), Ranked::new(&sb, &y, None), ())
+        };
+        let plan = Plan {
+            metrics: vec![MetricId::PrAuc, MetricId::RocAuc],
+            threshold: 0.5,
+        };
+        let spec = BootstrapSpec {
+            replicates: 4000,
+            seed: 3,
+            ..BootstrapSpec::default()
+        };
+        let out = paired(&c, &b, RowGroups::ALL, &plan, &spec);
+        // Plain multinomial bootstrap, stratified by label.
+        let n = c.len();
+        let label = scatter(&c, &c.positive);
+        let pos: Vec<usize> = (0..n).filter(|&r| label[r]).collect();
+        let neg: Vec<usize> = (0..n).filter(|&r| !label[r]).collect();
+        let mut k = 7u64;
+        let mut next = move || {
+            k = k.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            resample::mix(k)
+        };
+        let mut ap = Vec::new();
+        let mut auc = Vec::new();
+        for _ in 0..4000 {
+            let mut w = vec![0.0; n];
+            for set in [&pos, &neg] {
+                for _ in 0..set.len() {
+                    w[set[(next() % set.len() as u64) as usize]] += 1.0;
+                }
+            }
+            let t = evaluate(&c, crate::metrics::Groups::ALL, &plan, |r, _, _| {
+                w[r as usize]
+            });
+            ap.push(t.values[0].expect("defined"));
+            auc.push(t.values[1].expect("defined"));
         }
-        // A mean of 1 draws exactly the Poisson(1) count of the unweighted bootstrap.
-        let key = replicate_key(5, 0);
-        assert!((0..1000).all(|r| poisson(key, r, 1.0) == f64::from(poisson1(key, r))));
+        let sd = |v: &[f64]| std_ddof1(v);
+        eprintln!(
+            "AP se new {} plain {}; AUC se new {} plain {}",
+            out.cell(0, 0).candidate.se,
+            sd(&ap),
+            out.cell(0, 1).candidate.se,
+            sd(&auc)
+        );
+        assert!((out.cell(0, 0).candidate.se / sd(&ap) - 1.0).abs() < 0.06);
+        assert!((out.cell(0, 1).candidate.se / sd(&auc) - 1.0).abs() < 0.06);
     }
 }

@@ -14,10 +14,12 @@
 //! their rows differently.
 
 pub mod bootstrap;
+pub mod cells;
 pub mod correction;
 pub mod decision;
 pub mod delong;
 pub mod mcnemar;
+pub mod resample;
 
 use crate::metrics::Ranked;
 
