@@ -121,7 +121,7 @@ pub struct Cells {
     /// Rows of small cells, CSR: `rows[start[c]..start[c + 1]]`.
     start: Vec<usize>,
     rows: Vec<u32>,
-    /// Per row component vector per unit count (dims values), for small cells' rows.
+    /// Component vector per unit count (dims values) of each row in `rows`.
     x: Vec<f64>,
     /// Total weight per stratum `2·group + label`.
     total: Vec<f64>,
@@ -152,15 +152,11 @@ impl Cells {
         let n = data.positive.len();
 
         // Cell of every row and its component vector per unit count.
-        let mut cell_of = Vec::with_capacity(n);
-        let mut x = vec![0.0; n * dims];
-        let mut total = vec![0.0; 2 * groups];
-        for r in 0..n {
+        // A row's cell and its component vector per unit count.
+        let describe = |r: usize, xr: &mut [f64]| -> usize {
             let y = data.positive[r];
             let g = data.groups.codes.map_or(0, |c| c[r] as usize);
-            let w = data.weight.map_or(1.0, |w| w[r]);
             let (mut pred, mut bin) = (0usize, 0usize);
-            let xr = &mut x[r * dims..(r + 1) * dims];
             xr[0] = 1.0;
             let mut j = 1;
             for (m, s) in data.scores.iter().enumerate() {
@@ -183,25 +179,28 @@ impl Cells {
                 }
             }
             if weighted {
+                let w = data.weight.map_or(1.0, |w| w[r]);
                 xr.iter_mut().for_each(|v| *v *= w);
             }
-            total[2 * g + usize::from(y)] += w;
-            cell_of.push(((2 * g + usize::from(y)) * preds + pred) * bins + bin);
-        }
+            ((2 * g + usize::from(y)) * preds + pred) * bins + bin
+        };
 
         // Sums, second moments and sizes per cell.
+        let mut cell_of: Vec<u32> = Vec::with_capacity(n);
+        let mut total = vec![0.0; 2 * groups];
         let mut size = vec![0usize; n_cells];
         let mut mean = vec![0.0; n_cells * dims];
         let mut second = vec![0.0; n_cells * dims * dims];
-        for (r, &c) in cell_of.iter().enumerate() {
+        let mut xr = vec![0.0; dims];
+        for r in 0..n {
+            let c = describe(r, &mut xr);
+            cell_of.push(c as u32);
+            let w = data.weight.map_or(1.0, |w| w[r]);
+            total[2 * data.groups.codes.map_or(0, |g| g[r] as usize)
+                + usize::from(data.positive[r])] += w;
             size[c] += 1;
-            let xr = &x[r * dims..(r + 1) * dims];
             // Frequency: mean w·x̃, covariance w·x̃x̃ᵀ; otherwise x and xxᵀ.
-            let f = if data.frequency {
-                data.weight.map_or(1.0, |w| w[r])
-            } else {
-                1.0
-            };
+            let f = if data.frequency { w } else { 1.0 };
             for i in 0..dims {
                 mean[c * dims + i] += f * xr[i];
                 for k in 0..=i {
@@ -235,9 +234,12 @@ impl Cells {
         }
         let mut fill = start.clone();
         let mut rows = vec![0u32; start[n_cells]];
+        let mut x = vec![0.0; start[n_cells] * dims];
         for (r, &c) in cell_of.iter().enumerate() {
+            let c = c as usize;
             if kind[c] == Kind::Rows {
                 rows[fill[c]] = r as u32;
+                describe(r, &mut x[fill[c] * dims..(fill[c] + 1) * dims]);
                 fill[c] += 1;
             }
         }
@@ -280,8 +282,9 @@ impl Cells {
                     }
                 }
                 Kind::Rows => {
-                    for &r in &self.rows[self.start[c]..self.start[c + 1]] {
-                        let xr = &self.x[r as usize * dims..(r as usize + 1) * dims];
+                    for at in self.start[c]..self.start[c + 1] {
+                        let r = self.rows[at];
+                        let xr = &self.x[at * dims..(at + 1) * dims];
                         let cnt: [f64; LANES] = if self.frequency {
                             let w = weight.map_or(1.0, |w| w[r as usize]);
                             std::array::from_fn(|l| Stream::new(key, l, u64::from(r)).poisson(w))
