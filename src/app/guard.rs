@@ -137,19 +137,27 @@ pub fn same_inputs(spec: &Spec, data: &Paired) -> Result<Option<RunWarning>, Err
 
 /// Removes the result files an earlier run left at the paths this run will write, so that
 /// a run that ends without a verdict (exit 2) leaves none behind for a later CI step to
-/// read as current. A path that does not exist is fine; one that cannot be removed is an
-/// error (the run could not promise its outputs).
+/// read as current. Only regular files are removed (through a symlink, its target): a
+/// device such as `/dev/null`, a FIFO or a folder is left alone. A path that does not
+/// exist is fine; a file that cannot be removed is an error (the run could not promise
+/// its outputs).
 pub fn remove_stale_outputs<'a>(paths: impl IntoIterator<Item = &'a PathBuf>) -> Result<(), Error> {
     for path in paths {
-        match std::fs::remove_file(path) {
+        let fail = |source: std::io::Error| Error::Write {
+            path: path.clone(),
+            source,
+        };
+        // `metadata` follows symlinks: only a regular file at the end of them is a result.
+        let file = match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => std::fs::canonicalize(path).map_err(fail)?,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(fail(e)),
+        };
+        match std::fs::remove_file(&file) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(Error::Write {
-                    path: path.clone(),
-                    source,
-                });
-            }
+            Err(e) => return Err(fail(e)),
         }
     }
     Ok(())

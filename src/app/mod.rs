@@ -103,16 +103,24 @@ impl From<DataError> for Error {
 }
 
 /// Writes `text` to `path`, creating parent folders, whole or not at all: the text goes
-/// to a temporary file in the same folder, is flushed to disk, and is renamed over `path`
-/// (atomic on one file system), so a reader never sees half a report, even when the run is
-/// killed mid-write.
+/// to a temporary file in the same folder, is flushed to disk, and is renamed over the
+/// file (atomic on one file system), so a reader never sees half a report, even when the
+/// run is killed mid-write.
+///
+/// Only regular files are replaced: a symlink is written through (its target replaced,
+/// the link kept), and anything else that exists (`/dev/null`, `/dev/stdout`, a FIFO) is
+/// written to in place, never renamed over.
 pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), Error> {
     use std::io::Write as _;
     let fail = |source: std::io::Error| Error::Write {
         path: path.to_path_buf(),
         source,
     };
-    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+    let target = match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return std::fs::write(path, text).map_err(fail),
+        _ => follow_links(path),
+    };
+    let dir = match target.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(fail)?;
             dir
@@ -135,8 +143,25 @@ pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), Error> {
             .map_err(fail)?;
     }
     tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
+    tmp.persist(&target).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+/// The path at the end of `path`'s symlinks, also a dangling one (its target removed as a
+/// stale result); `path` itself when it is no symlink. Stops after 40 links (a loop).
+fn follow_links(path: &Path) -> std::path::PathBuf {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        let is_link = std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
+        let Some(next) = is_link.then(|| std::fs::read_link(&p).ok()).flatten() else {
+            break;
+        };
+        p = match p.parent() {
+            Some(dir) if next.is_relative() => dir.join(next),
+            _ => next,
+        };
+    }
+    p
 }
 
 /// `modelgate validate`: the config parses and validates, and every input file loads,

@@ -927,3 +927,43 @@ fn an_output_path_naming_the_config_is_refused() {
         .stderr(predicate::str::contains("is the config file"));
     assert!(dir.path().join("modelgate.yaml").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn devices_and_symlinks_are_written_through_never_replaced() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    write_pair(dir.path(), &rows(300, 0.3, 0.5, 14));
+    write_config(dir.path(), "", "  - metric: pr_auc\n    min: 0.01\n");
+    // A result path that is a symlink to a file elsewhere: the link stays, the target
+    // gets the result; `/dev/null` stays the null device (a rename over it would replace
+    // it for the whole machine).
+    std::fs::create_dir(dir.path().join("store")).unwrap();
+    std::fs::write(dir.path().join("store/r.json"), "{\"verdict\": \"stale\"}").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("store/r.json"), dir.path().join("r.json")).unwrap();
+    modelgate()
+        .current_dir(dir.path())
+        .args(["check", "--config", "modelgate.yaml", "--json", "r.json"])
+        .args(["--markdown", "/dev/null", "--junit", "/dev/null"])
+        .assert()
+        .code(0);
+    let null = std::fs::symlink_metadata("/dev/null").unwrap();
+    assert!(null.file_type().is_char_device(), "/dev/null was replaced");
+    let link = std::fs::symlink_metadata(dir.path().join("r.json")).unwrap();
+    assert!(link.file_type().is_symlink(), "the symlink was replaced");
+    assert_eq!(json_of(&dir.path().join("store/r.json"))["verdict"], "pass");
+    // Exit 2: the stale target is removed, the device is left alone.
+    write_config(dir.path(), "", "  - metric: fbeta(1e200)\n    min: 0.01\n");
+    modelgate()
+        .current_dir(dir.path())
+        .args(["check", "--config", "modelgate.yaml", "--json", "r.json"])
+        .args(["--markdown", "/dev/null"])
+        .assert()
+        .code(2);
+    assert!(
+        !dir.path().join("store/r.json").exists(),
+        "stale target left"
+    );
+    let null = std::fs::symlink_metadata("/dev/null").unwrap();
+    assert!(null.file_type().is_char_device(), "/dev/null was removed");
+}
