@@ -1,10 +1,14 @@
 //! The `modelgate` binary: parse the command line, run the command, exit with its code.
+//!
+//! An error can quote a file, a config or a server: it is printed with every line prefixed
+//! and control characters escaped, so that no part of it is read as a CI workflow command.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use modelgate::app;
 use modelgate::cli::{Cli, Command};
+use modelgate::report::escape;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -37,7 +41,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("modelgate: {e}");
+            eprintln!("{}", escape::terminal_lines(&e.to_string(), "modelgate: "));
             ExitCode::from(e.exit_code() as u8)
         }
     }

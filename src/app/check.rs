@@ -1,4 +1,9 @@
 //! `modelgate check`: load, measure, judge, report, publish, exit.
+//!
+//! Result files from an earlier run at the requested paths are removed first, so that a
+//! run ending in exit 2 leaves none behind; each file is then written whole (temporary
+//! file and rename) before any network call. Everything from data, config or a server that
+//! reaches stderr goes through [`escape::terminal`].
 
 use std::io::{IsTerminal, Write};
 
@@ -6,15 +11,32 @@ use sha2::{Digest, Sha256};
 
 use super::measure::{self, Measurements};
 use super::progress::Progress;
-use super::{Error, write_file};
+use super::{Error, guard, write_file};
 use crate::cli::{CheckArgs, PublishMode};
-use crate::config::{self, Overrides, Spec};
+use crate::config::{self, Overrides, Severity, Spec};
 use crate::gate::{self, Outcome, Settings, Status, Verdict};
 use crate::publish;
-use crate::report::{self, Run, slice_label};
+use crate::report::{self, Run, escape, not_judged_text, slice_label};
 
 /// Runs `check`; returns the exit code (0 pass, 1 blocked; errors are exit 2 / 3).
 pub fn check(args: &CheckArgs) -> Result<i32, Error> {
+    let outputs: Vec<&std::path::PathBuf> =
+        [&args.json, &args.markdown, &args.junit, &args.metrics_txt]
+            .into_iter()
+            .flatten()
+            .collect();
+    let config_file = std::fs::canonicalize(&args.config).ok();
+    if let Some(p) = outputs
+        .iter()
+        .find(|p| config_file.is_some() && std::fs::canonicalize(p).ok() == config_file)
+    {
+        return Err(Error::Usage(format!(
+            "{} is the config file; a report would overwrite it: choose another output path",
+            p.display()
+        )));
+    }
+    // No stale "pass" from an earlier run may outlive a run that judges nothing.
+    guard::remove_stale_outputs(outputs.iter().copied())?;
     let overrides = Overrides {
         candidate: args.candidate.clone(),
         baseline: args.baseline.clone(),
@@ -35,6 +57,8 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     progress.stage("reading and pairing the predictions");
     let data = crate::data::load(&measure::request(&spec))?;
     measure::check_probabilities(&spec, &data)?;
+    let warnings: Vec<report::RunWarning> = guard::same_inputs(&spec, &data)?.into_iter().collect();
+    guard::check_bootstrap_budget(&spec, &data)?;
     let Measurements {
         measured,
         metrics,
@@ -52,7 +76,8 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         .zip(&measured)
         .flat_map(|(g, m)| gate::judge(g, m, &settings))
         .collect();
-    let verdict = Verdict::of(&outcomes);
+    let not_judged = gate::not_judged(&spec.gates, &outcomes);
+    let verdict = Verdict::of_run(&outcomes, &not_judged, spec.on_nothing_judged);
     let run = Run {
         name: spec.name.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -67,6 +92,9 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         verdict,
         metrics,
         notes,
+        not_judged,
+        on_nothing_judged: spec.on_nothing_judged,
+        warnings,
     };
 
     if let Some(id) = &args.explain {
@@ -104,22 +132,28 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         PublishMode::Gitlab => publish::Mode::GitLab,
     };
     if mode != publish::Mode::None {
-        let annotations: Vec<publish::Annotation> = run
-            .outcomes
-            .iter()
-            .filter(|o| o.status == Status::Fail)
-            .map(|o| publish::Annotation {
-                title: format!(
-                    "modelgate: {} {}",
-                    o.id,
-                    if o.slice.is_empty() {
-                        String::new()
-                    } else {
-                        slice_label(&o.slice)
-                    }
-                ),
-                message: o.reason.clone(),
-            })
+        let unjudged = run.not_judged.iter().map(|n| publish::Annotation {
+            title: format!("modelgate: {} not judged", n.id),
+            message: format!("nothing judged: {}", not_judged_text(n)),
+        });
+        let annotations: Vec<publish::Annotation> = unjudged
+            .chain(
+                run.outcomes
+                    .iter()
+                    .filter(|o| o.status == Status::Fail)
+                    .map(|o| publish::Annotation {
+                        title: format!(
+                            "modelgate: {} {}",
+                            o.id,
+                            if o.slice.is_empty() {
+                                String::new()
+                            } else {
+                                slice_label(&o.slice)
+                            }
+                        ),
+                        message: o.reason.clone(),
+                    }),
+            )
             .collect();
         let publication = publish::Publication {
             name: &spec.name,
@@ -138,10 +172,10 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         match publish::publish(&publication, &env, &opts) {
             Ok(done) => {
                 for n in &done.notes {
-                    eprintln!("modelgate: {n}");
+                    eprintln!("modelgate: {}", escape::terminal(n));
                 }
                 for w in &done.warnings {
-                    eprintln!("modelgate: warning: {w}");
+                    eprintln!("modelgate: warning: {}", escape::terminal(w));
                 }
             }
             Err(e) if args.strict_publish => {
@@ -149,7 +183,10 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
                     message: e.to_string(),
                 });
             }
-            Err(e) => eprintln!("modelgate: warning: could not publish the report: {e}"),
+            Err(e) => eprintln!(
+                "modelgate: warning: could not publish the report: {}",
+                escape::terminal(&e.to_string())
+            ),
         }
     }
     Ok(code)
@@ -185,10 +222,27 @@ fn summary(run: &Run) -> String {
         .filter(|o| o.status == Status::Fail)
         .count();
     let skipped = run.outcomes.len() - judged;
+    let t = escape::terminal;
     let mut s = format!(
         "modelgate: {head} · {} · {judged} judged, {failed} failed, {skipped} skipped\n",
-        run.name
+        t(&run.name)
     );
+    for n in &run.not_judged {
+        let tag = if n.severity == Severity::Block && run.blocked_by_nothing_judged() {
+            paint("31", "not judged")
+        } else {
+            paint("33", "not judged")
+        };
+        s.push_str(&format!(
+            "  {tag} {} (config line {}): {}\n",
+            t(&n.id),
+            n.line,
+            t(&not_judged_text(n))
+        ));
+    }
+    for w in &run.warnings {
+        s.push_str(&format!("  {} {}\n", paint("33", "warning"), t(&w.text())));
+    }
     for o in run.outcomes.iter().filter(|o| o.status == Status::Fail) {
         let tag = if o.blocks() {
             paint("31", "fail")
@@ -198,9 +252,9 @@ fn summary(run: &Run) -> String {
         let at = if o.slice.is_empty() {
             String::new()
         } else {
-            format!(" [{}]", slice_label(&o.slice))
+            format!(" [{}]", t(&slice_label(&o.slice)))
         };
-        s.push_str(&format!("  {tag} {}{at}: {}\n", o.id, o.reason));
+        s.push_str(&format!("  {tag} {}{at}: {}\n", t(&o.id), t(&o.reason)));
     }
     s
 }
@@ -212,8 +266,9 @@ fn explain(spec: &Spec, run: &Run, id: &str) -> String {
         return s;
     };
     s.push_str(&format!(
-        "gate {id} (config {}:{})\n",
-        spec.path.display(),
+        "gate {} (config {}:{})\n",
+        escape::terminal(id),
+        escape::terminal(&spec.path.display().to_string()),
         g.line
     ));
     s.push_str(&format!(
@@ -228,15 +283,22 @@ fn explain(spec: &Spec, run: &Run, id: &str) -> String {
     if !g.by.is_empty() {
         s.push_str(&format!(
             "  by:         {} (correction: {:?})\n",
-            g.by.join(", "),
+            escape::terminal(&g.by.join(", ")),
             g.correction
         ));
     }
     s.push_str(&format!("  confidence: {}\n", spec.confidence));
+    if let Some(n) = run.not_judged.iter().find(|n| n.id == id) {
+        s.push_str(&format!(
+            "  NOT JUDGED: {} (on_nothing_judged: {})\n",
+            escape::terminal(&not_judged_text(n)),
+            run.on_nothing_judged.as_str()
+        ));
+    }
     for o in run.outcomes.iter().filter(|o| o.id == id) {
         s.push_str(&format!(
             "\n  [{}] {}\n",
-            slice_label(&o.slice),
+            escape::terminal(&slice_label(&o.slice)),
             o.status.as_str().to_uppercase()
         ));
         s.push_str(&format!("    rows {}, positives {}\n", o.rows, o.positives));
@@ -274,7 +336,7 @@ fn explain(spec: &Spec, run: &Run, id: &str) -> String {
         if let Some(d) = o.detectable {
             s.push_str(&format!("    detectable change (80% power): {d:.6}\n"));
         }
-        s.push_str(&format!("    because: {}\n", o.reason));
+        s.push_str(&format!("    because: {}\n", escape::terminal(&o.reason)));
     }
     s
 }

@@ -159,7 +159,12 @@ fn header(plan: &Plan) -> Vec<String> {
 
 fn table(rows: &[MetricsRow], plan: &Plan) -> String {
     let mut grid = vec![header(plan)];
-    grid.extend(rows.iter().map(cells));
+    // A terminal table: slice values from the data cannot start a line or send escapes.
+    grid.extend(rows.iter().map(|r| {
+        let mut c = cells(r);
+        c[0] = escape::terminal(&c[0]);
+        c
+    }));
     let widths: Vec<usize> = (0..grid[0].len())
         .map(|j| grid.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
         .collect();

@@ -1,6 +1,7 @@
 //! The commands: wiring the pipeline stages together for `main.rs`.
 
 mod check;
+pub mod guard;
 mod measure;
 mod metrics_cmd;
 mod progress;
@@ -32,6 +33,18 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The bootstrap would need more memory than the budget allows; refused before it
+    /// allocates anything.
+    Budget {
+        /// Replicates asked for.
+        replicates: u32,
+        /// Bootstrapped (slice, metric) cells.
+        cells: u64,
+        /// Estimated bytes.
+        bytes: u64,
+        /// The budget in bytes.
+        budget: u64,
+    },
     /// Publishing failed and `--strict-publish` was given; carries the gate's own exit code.
     Publish {
         /// What went wrong.
@@ -56,6 +69,20 @@ impl fmt::Display for Error {
             Error::Config(e) => e.fmt(f),
             Error::Data(e) => e.fmt(f),
             Error::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
+            Error::Budget {
+                replicates,
+                cells,
+                bytes,
+                budget,
+            } => {
+                let gib = |b: u64| b as f64 / f64::from(1u32 << 30);
+                write!(
+                    f,
+                    "the bootstrap would need about {:.1} GiB ({replicates} replicates × {cells} slice-metric cells), more than the {:.0} GiB budget; lower `bootstrap.replicates` (2000 is the default), slice by fewer values, or bootstrap fewer metrics (`evidence: point` gates on large data need no replicates)",
+                    gib(*bytes),
+                    gib(*budget)
+                )
+            }
             Error::Publish { message } => write!(f, "publish failed (--strict-publish): {message}"),
         }
     }
@@ -75,18 +102,66 @@ impl From<DataError> for Error {
     }
 }
 
-/// Writes `text` to `path`, creating parent folders.
+/// Writes `text` to `path`, creating parent folders, whole or not at all: the text goes
+/// to a temporary file in the same folder, is flushed to disk, and is renamed over the
+/// file (atomic on one file system), so a reader never sees half a report, even when the
+/// run is killed mid-write.
+///
+/// Only regular files are replaced: a symlink is written through (its target replaced,
+/// the link kept), and anything else that exists (`/dev/null`, `/dev/stdout`, a FIFO) is
+/// written to in place, never renamed over.
 pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), Error> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    }
-    std::fs::write(path, text).map_err(|source| Error::Write {
+    use std::io::Write as _;
+    let fail = |source: std::io::Error| Error::Write {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    let target = match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return std::fs::write(path, text).map_err(fail),
+        _ => follow_links(path),
+    };
+    let dir = match target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+            dir
+        }
+        None => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".modelgate-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    tmp.write_all(text.as_bytes()).map_err(fail)?;
+    // A temporary file is private (0600); a report is read by later CI steps, which may run
+    // as another user: give it the permissions `fs::write` would under the usual umask.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(fail)?;
+    }
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(&target).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// The path at the end of `path`'s symlinks, also a dangling one (its target removed as a
+/// stale result); `path` itself when it is no symlink. Stops after 40 links (a loop).
+fn follow_links(path: &Path) -> std::path::PathBuf {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        let is_link = std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
+        let Some(next) = is_link.then(|| std::fs::read_link(&p).ok()).flatten() else {
+            break;
+        };
+        p = match p.parent() {
+            Some(dir) if next.is_relative() => dir.join(next),
+            _ => next,
+        };
+    }
+    p
 }
 
 /// `modelgate validate`: the config parses and validates, and every input file loads,
@@ -95,6 +170,8 @@ pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
     let spec = config::load(&args.config, &config::Overrides::default())?;
     let data = crate::data::load(&measure::request(&spec))?;
     measure::check_probabilities(&spec, &data)?;
+    let same = guard::same_inputs(&spec, &data)?;
+    guard::check_bootstrap_budget(&spec, &data)?;
     let positives = data.positive.iter().filter(|&&p| p).count();
     let mut msg = format!(
         "{}: valid. {} gate rule(s); {} paired rows, {} positive(s)",
@@ -110,7 +187,10 @@ pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
             s.columns.join("×")
         ));
     }
-    Ok(msg)
+    if let Some(w) = same {
+        msg.push_str(&format!("; warning: {}", w.text()));
+    }
+    Ok(crate::report::escape::terminal(&msg))
 }
 
 /// `modelgate schema`.

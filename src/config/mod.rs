@@ -11,8 +11,8 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 pub use spec::{
-    BootstrapConfig, Columns, Correction, Evidence, Gate, Located, MetricSpec, MinSlice, OneOrMany,
-    RawConfig, Severity, TestKind, WeightKind,
+    BootstrapConfig, Columns, Correction, Evidence, Gate, Located, MetricSpec, MinSlice,
+    OnNothingJudged, OneOrMany, RawConfig, Severity, TestKind, WeightKind,
 };
 
 use crate::data::LabelValue;
@@ -182,6 +182,8 @@ pub struct Spec {
     pub replicates: u32,
     /// How weights enter variances.
     pub weights: WeightKind,
+    /// What a gate that judged nothing does to the verdict.
+    pub on_nothing_judged: OnNothingJudged,
     /// The gates, one per rule.
     pub gates: Vec<GateSpec>,
 }
@@ -202,6 +204,22 @@ const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// Longest accepted `name`: it titles the report and keys the sticky comment.
 const MAX_NAME_CHARS: usize = 256;
+
+/// Fewest bootstrap replicates: fewer give percentile intervals that mean nothing.
+pub const MIN_REPLICATES: u32 = 100;
+
+/// Most bootstrap replicates (the schema's bound): beyond this the intervals no longer
+/// change, and the replicate arrays grow by 8 bytes per replicate and metric cell.
+pub const MAX_REPLICATES: u32 = 100_000;
+
+/// Largest `beta` of `fbeta(beta)`: the score weighs recall `beta²` times precision, and
+/// beyond 1,000 (a weight of 10⁶) it is recall; past about 10¹⁵⁴ `beta²` overflows and
+/// every value is NaN.
+pub const MAX_FBETA: f64 = 1_000.0;
+
+/// Largest cost of `expected_cost(fp, fn)`: a cost times a weighted error count must stay
+/// far from the largest float, whatever the data's size.
+pub const MAX_COST: f64 = 1e12;
 
 /// Reads and parses a config file without judging its meaning.
 pub fn read(path: &Path) -> Result<(RawConfig, String), ConfigError> {
@@ -304,12 +322,12 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
             ),
         ));
     }
-    if raw.bootstrap.replicates < 100 {
+    let replicates = raw.bootstrap.value.replicates;
+    if !(MIN_REPLICATES..=MAX_REPLICATES).contains(&replicates) {
         return Err(err(
-            0,
+            raw.bootstrap.line,
             format!(
-                "`bootstrap.replicates` is {}; use at least 100 (2000 is the default)",
-                raw.bootstrap.replicates
+                "`bootstrap.replicates` is {replicates}; use between {MIN_REPLICATES} and {MAX_REPLICATES} (2000 is the default; more replicates than that do not change the intervals, they only cost memory and time)"
             ),
         ));
     }
@@ -337,10 +355,40 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         (None, Some(p)) => Some(resolve(p)),
         (None, None) => None,
     };
-    let columns = raw.columns.clone();
-    for (key, name) in [("label", &columns.label), ("score", &columns.score)] {
+    let columns = raw.columns.value.clone();
+    let columns_line = raw.columns.line;
+    // Every role names its own, non-empty column: a score read as the label (or a weight
+    // read as the id) would judge a model on a column that is not its output.
+    let roles: Vec<(&str, &str)> = [
+        ("label", Some(columns.label.as_str())),
+        ("score", Some(columns.score.as_str())),
+        ("id", columns.id.as_deref()),
+        ("weight", columns.weight.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
+    for (i, &(key, name)) in roles.iter().enumerate() {
         if name.trim().is_empty() {
-            return Err(err(0, format!("`columns.{key}` is empty")));
+            return Err(err(
+                columns_line,
+                format!(
+                    "`columns.{key}` is empty; name the column, or leave the key out{}",
+                    if matches!(key, "id" | "weight") {
+                        " (it is optional)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        if let Some(&(other, _)) = roles[..i].iter().find(|(_, n)| *n == name) {
+            return Err(err(
+                columns_line,
+                format!(
+                    "`columns.{other}` and `columns.{key}` both name the column `{name}`; each role needs its own column"
+                ),
+            ));
         }
     }
     if raw.gates.is_empty() {
@@ -395,14 +443,22 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
                     format!("gate on `{metric}`: column `{col}` appears twice in `by`"),
                 ));
             }
-            if *col == columns.label || *col == columns.score {
+            if let Some(&(role, _)) = roles.iter().find(|(_, n)| n == col) {
                 return Err(err(
                     line,
                     format!(
-                        "gate on `{metric}`: cannot slice by `{col}`, it is the label or score column"
+                        "gate on `{metric}`: cannot slice by `{col}`, it is the {role} column{}",
+                        if role == "id" {
+                            " (one row per value: nothing could be judged)"
+                        } else {
+                            ""
+                        }
                     ),
                 ));
             }
+        }
+        if let Some(problem) = unbounded_argument(metric) {
+            return Err(err(line, format!("gate on `{metric}`: {problem}")));
         }
         let neutral = metric.direction() == Direction::Neutral;
         let test = match (g.test, metric) {
@@ -539,10 +595,24 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         confidence: raw.confidence,
         seed: overrides.seed.unwrap_or(raw.seed),
         min_slice: raw.min_slice,
-        replicates: raw.bootstrap.replicates,
+        replicates,
         weights: raw.weights,
+        on_nothing_judged: raw.on_nothing_judged,
         gates,
     })
+}
+
+/// Why a metric's arguments cannot give finite values, if they cannot.
+fn unbounded_argument(metric: MetricId) -> Option<String> {
+    match metric {
+        MetricId::FBeta { beta } if beta > MAX_FBETA => Some(format!(
+            "beta {beta} is above {MAX_FBETA}; past that fbeta is recall (use `recall`), and a huge beta makes every value NaN"
+        )),
+        MetricId::ExpectedCost { fp, fn_ } if fp > MAX_COST || fn_ > MAX_COST => Some(format!(
+            "a cost above {MAX_COST:e} cannot give a finite expected cost on weighted rows; express the costs in larger units (thousands, millions)"
+        )),
+        _ => None,
+    }
 }
 
 /// The JSON Schema of the config file, generated from the same types serde reads.

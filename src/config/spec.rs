@@ -25,9 +25,9 @@ pub struct RawConfig {
     /// The baseline (production) model's predictions. Without it only absolute gates run.
     #[serde(default)]
     pub baseline: Option<String>,
-    /// Column names in the prediction files.
+    /// Column names in the prediction files. Each names a different column, none empty.
     #[serde(default)]
-    pub columns: Columns,
+    pub columns: Located<Columns>,
     /// The label value that means positive, when labels are not 0/1 or true/false.
     #[serde(default)]
     pub positive: Option<LabelValue>,
@@ -47,13 +47,39 @@ pub struct RawConfig {
     pub min_slice: MinSlice,
     /// Paired bootstrap settings.
     #[serde(default)]
-    pub bootstrap: BootstrapConfig,
+    pub bootstrap: Located<BootstrapConfig>,
     /// How sample weights enter variances: `sampling` (survey / importance weights,
     /// sandwich variance) or `frequency` (each weight counts identical rows).
     #[serde(default)]
     pub weights: WeightKind,
+    /// What a blocking gate that judged nothing (every slice skipped, or no slice) does:
+    /// `fail` (the default) blocks the run, `warn` reports it as a warning. Nothing judged
+    /// is never a pass.
+    #[serde(default)]
+    pub on_nothing_judged: OnNothingJudged,
     /// The gates. Each entry may carry several rules; each rule is judged separately.
     pub gates: Vec<Located<Gate>>,
+}
+
+/// What a blocking gate that judged nothing does to the verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnNothingJudged {
+    /// The run is blocked (exit 1) and the report names the gate and why.
+    #[default]
+    Fail,
+    /// The run passes with a warning naming the gate and why.
+    Warn,
+}
+
+impl OnNothingJudged {
+    /// The name used in the config and the JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OnNothingJudged::Fail => "fail",
+            OnNothingJudged::Warn => "warn",
+        }
+    }
 }
 
 /// Column names in the prediction files.
@@ -322,6 +348,16 @@ pub struct Located<T> {
     pub value: T,
     /// 1-based line in the config file (0 when unknown).
     pub line: usize,
+}
+
+/// A defaulted key was not in the file: line 0 (unknown).
+impl<T: Default> Default for Located<T> {
+    fn default() -> Self {
+        Located {
+            value: T::default(),
+            line: 0,
+        }
+    }
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {

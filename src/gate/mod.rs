@@ -8,7 +8,9 @@
 
 use std::fmt::Write as _;
 
-use crate::config::{Correction, Evidence, GateSpec, MinSlice, Rule, Severity, Test};
+use crate::config::{
+    Correction, Evidence, GateSpec, MinSlice, OnNothingJudged, Rule, Severity, Test,
+};
 use crate::metrics::{Direction, MetricId};
 use crate::stats::Interval;
 use crate::stats::correction;
@@ -130,6 +132,48 @@ impl Status {
     }
 }
 
+/// Which number of a gate could not be compared with its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantity {
+    /// The candidate's value.
+    Candidate,
+    /// The baseline's value.
+    Baseline,
+    /// Candidate − baseline.
+    Delta,
+    /// The limit itself (`max_regression_rel` scales it by the baseline).
+    Limit,
+    /// An end of the confidence interval.
+    Interval,
+    /// The test's p-value.
+    PValue,
+}
+
+impl Quantity {
+    /// The name used in the JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Quantity::Candidate => "candidate",
+            Quantity::Baseline => "baseline",
+            Quantity::Delta => "delta",
+            Quantity::Limit => "limit",
+            Quantity::Interval => "interval",
+            Quantity::PValue => "p_value",
+        }
+    }
+}
+
+/// Why an outcome is a skip, or a failure that no comparison decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// Skipped: the slice is below `min_slice`.
+    TooSmall,
+    /// Skipped: the metric (or the baseline, or the delta) has no value on the slice.
+    Undefined,
+    /// Failed: a number the rule needs is NaN or infinite, so it was never compared.
+    NonFinite(Quantity),
+}
+
 /// The outcome of one gate on one slice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -179,6 +223,9 @@ pub struct Outcome {
     pub mcnemar_context: Vec<(&'static str, McNemar)>,
     /// One sentence a reviewer understands.
     pub reason: String,
+    /// Why the slice was skipped, or why it failed without a comparison; `None` when the
+    /// rule was compared with its limit.
+    pub cause: Option<Cause>,
 }
 
 impl Outcome {
@@ -211,6 +258,36 @@ impl Verdict {
         }
     }
 
+    /// From all outcomes and the gates that judged nothing, under the config's
+    /// `on_nothing_judged` policy: a blocking gate that judged nothing fails the run with
+    /// `fail` (the default) and warns with `warn`; a warn-severity one only ever warns.
+    pub fn of_run(
+        outcomes: &[Outcome],
+        not_judged: &[NotJudged],
+        policy: OnNothingJudged,
+    ) -> Verdict {
+        let judged = Verdict::of(outcomes);
+        let unjudged = not_judged
+            .iter()
+            .map(|n| match (n.severity, policy) {
+                (Severity::Block, OnNothingJudged::Fail) => Verdict::Fail,
+                _ => Verdict::Warn,
+            })
+            .max_by_key(Verdict::rank);
+        match unjudged {
+            Some(v) if v.rank() > judged.rank() => v,
+            _ => judged,
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Warn => 1,
+            Verdict::Fail => 2,
+        }
+    }
+
     /// The name used in the JSON.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -227,6 +304,77 @@ impl Verdict {
             _ => 0,
         }
     }
+}
+
+/// A gate (one rule of one config entry) none of whose slices was judged: nothing judged
+/// is not a pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotJudged {
+    /// The gate's id.
+    pub id: String,
+    /// Whether the gate blocks.
+    pub severity: Severity,
+    /// Line of the gate entry in the config file.
+    pub line: usize,
+    /// The gate's slice columns (empty for the whole data set).
+    pub by: Vec<String>,
+    /// Why nothing was judged.
+    pub why: NothingJudged,
+}
+
+/// Why a gate judged nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NothingJudged {
+    /// There was no slice at all to judge.
+    NoSlices,
+    /// Every slice has exactly one row: the `by` column is a unique key.
+    OneRowPerValue {
+        /// The number of slices.
+        slices: usize,
+    },
+    /// Every slice was skipped: `too_small` below `min_slice`, `undefined` because the
+    /// metric has no value there.
+    AllSkipped {
+        /// The number of slices.
+        slices: usize,
+        /// Slices below `min_slice`.
+        too_small: usize,
+        /// Slices on which the metric, baseline or delta is undefined.
+        undefined: usize,
+    },
+}
+
+/// The gates of `gates` with no judged (pass or fail) outcome in `outcomes`.
+pub fn not_judged(gates: &[GateSpec], outcomes: &[Outcome]) -> Vec<NotJudged> {
+    gates
+        .iter()
+        .filter_map(|g| {
+            let mine: Vec<&Outcome> = outcomes.iter().filter(|o| o.id == g.id).collect();
+            if mine.iter().any(|o| o.status != Status::Skip) {
+                return None;
+            }
+            let slices = mine.len();
+            let count = |c: Cause| mine.iter().filter(|o| o.cause == Some(c)).count();
+            let why = if slices == 0 {
+                NothingJudged::NoSlices
+            } else if !g.by.is_empty() && mine.iter().all(|o| o.rows == 1) {
+                NothingJudged::OneRowPerValue { slices }
+            } else {
+                NothingJudged::AllSkipped {
+                    slices,
+                    too_small: count(Cause::TooSmall),
+                    undefined: count(Cause::Undefined),
+                }
+            };
+            Some(NotJudged {
+                id: g.id.clone(),
+                severity: g.severity,
+                line: g.line,
+                by: g.by.clone(),
+                why,
+            })
+        })
+        .collect()
 }
 
 /// Settings that apply to every gate.
@@ -334,6 +482,7 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
             mcnemar: m.mcnemar,
             mcnemar_context: m.mcnemar_context.clone(),
             reason: String::new(),
+            cause: None,
         };
         let delta_est = m.delta.as_ref().and_then(|d| d.as_ref().ok());
         let detectable_se = if g.rule.is_relative() {
@@ -347,7 +496,7 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
 
         if sliced {
             let ms = settings.min_slice;
-            let negatives = m.rows - m.positives;
+            let negatives = m.rows.saturating_sub(m.positives);
             let mut short = Vec::new();
             if m.rows < ms.rows {
                 short.push(format!("{} rows < {}", m.rows, ms.rows));
@@ -360,6 +509,7 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
             }
             if !short.is_empty() {
                 o.detectable = detectable;
+                o.cause = Some(Cause::TooSmall);
                 o.reason = format!(
                     "slice too small to judge ({}; see `min_slice`)",
                     short.join(", ")
@@ -377,6 +527,7 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
         }
 
         let unusable = |why: &str, o: &mut Outcome| {
+            o.cause = Some(Cause::Undefined);
             if sliced {
                 o.status = Status::Skip;
                 o.reason = format!("not judged on this slice: {why}");
@@ -426,9 +577,32 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
             cand.interval
         };
 
+        // A NaN or an infinity is never compared with a limit: the gate fails and says
+        // which number it was (a point gate ignores an interval it does not use).
+        if let Some((what, value)) = non_finite(g, cand, base, delta, &j) {
+            if g.evidence == Evidence::Point && what == Quantity::Interval {
+                o.ci = None;
+            } else {
+                o.status = Status::Fail;
+                o.cause = Some(Cause::NonFinite(what));
+                o.ci = o.ci.filter(|iv| iv.lo.is_finite() && iv.hi.is_finite());
+                o.reason = format!(
+                    "{}: the {} is {value}, not a finite number, so it was never compared with the limit; check the scores and weights of these rows",
+                    g.metric,
+                    quantity_words(what)
+                );
+                out.push(o);
+                continue;
+            }
+        }
+        let interval = j
+            .est
+            .interval
+            .filter(|iv| iv.lo.is_finite() && iv.hi.is_finite());
+
         match decision::decide(
             j.est.value,
-            j.est.interval,
+            interval,
             j.bound,
             to_stats_evidence(g.evidence),
         ) {
@@ -465,6 +639,16 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
                     Spread::None => f64::NAN,
                 },
             };
+            if g.test == Test::Mcnemar && !sliced && !p.is_finite() {
+                o.status = Status::Fail;
+                o.cause = Some(Cause::NonFinite(Quantity::PValue));
+                o.reason = format!(
+                    "{}: McNemar's p-value is {p}, not a finite number, so it was never compared with α",
+                    g.metric
+                );
+                out.push(o);
+                continue;
+            }
             if g.test == Test::Mcnemar && !sliced {
                 o.status = if p < alpha {
                     Status::Fail
@@ -534,6 +718,42 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
         }
     }
     out
+}
+
+/// The first number the rule needs that is NaN or infinite, with its value.
+fn non_finite(
+    g: &GateSpec,
+    cand: &Estimate,
+    base: Option<f64>,
+    delta: Option<&Estimate>,
+    j: &Judged,
+) -> Option<(Quantity, f64)> {
+    let mut checks = vec![(Quantity::Candidate, cand.value)];
+    if g.rule.is_relative() {
+        if let Some(b) = base {
+            checks.push((Quantity::Baseline, b));
+        }
+        if let Some(d) = delta {
+            checks.push((Quantity::Delta, d.value));
+        }
+    }
+    checks.push((Quantity::Limit, j.bound.limit()));
+    if let Some(iv) = j.est.interval {
+        checks.push((Quantity::Interval, iv.lo));
+        checks.push((Quantity::Interval, iv.hi));
+    }
+    checks.into_iter().find(|(_, v)| !v.is_finite())
+}
+
+fn quantity_words(q: Quantity) -> &'static str {
+    match q {
+        Quantity::Candidate => "candidate's value",
+        Quantity::Baseline => "baseline's value",
+        Quantity::Delta => "delta (candidate − baseline)",
+        Quantity::Limit => "limit (scaled by the baseline)",
+        Quantity::Interval => "confidence interval",
+        Quantity::PValue => "p-value",
+    }
 }
 
 /// Formats a number for prose: four significant decimals, no trailing zeros.

@@ -229,3 +229,109 @@ fn numbers_read_well() {
     assert_eq!(num(40000.0), "40000");
     assert_eq!(num(95.0), "95");
 }
+
+#[test]
+fn non_finite_numbers_fail_and_are_never_compared() {
+    let settings = settings();
+    // A NaN candidate on an absolute rule: `min` would have "passed" nothing, `max` would
+    // have compared NaN; both fail, naming the quantity.
+    for rule in [Rule::Min, Rule::Max] {
+        let g = gate("pr_auc", rule, 0.3, Evidence::Point, &[]);
+        let o = &judge(&g, &[paired(f64::NAN, 0.2, None, "")], &settings)[0];
+        assert_eq!(o.status, Status::Fail, "{rule:?}");
+        assert_eq!(o.cause, Some(Cause::NonFinite(Quantity::Candidate)));
+        assert!(o.reason.contains("not a finite number"), "{}", o.reason);
+    }
+    // An infinite baseline makes the relative limit infinite.
+    let g = gate("pr_auc", Rule::MaxRegression, 0.01, Evidence::Point, &[]);
+    let o = &judge(&g, &[paired(0.5, f64::INFINITY, None, "")], &settings)[0];
+    assert_eq!(o.status, Status::Fail);
+    assert_eq!(o.cause, Some(Cause::NonFinite(Quantity::Baseline)));
+    // On a slice too: a NaN is not "too small", it fails.
+    let g = gate(
+        "pr_auc",
+        Rule::MaxRegression,
+        0.01,
+        Evidence::Point,
+        &["country"],
+    );
+    let o = &judge(&g, &[paired(f64::NAN, 0.5, None, "DE")], &settings)[0];
+    assert_eq!(o.status, Status::Fail);
+    // An infinite interval end under `confident` fails; a point gate ignores it.
+    let g = gate(
+        "pr_auc",
+        Rule::MaxRegression,
+        0.01,
+        Evidence::Confident,
+        &[],
+    );
+    let m = paired(0.5, 0.5, Some((f64::NEG_INFINITY, 0.1)), "");
+    let o = &judge(&g, std::slice::from_ref(&m), &settings)[0];
+    assert_eq!(o.cause, Some(Cause::NonFinite(Quantity::Interval)));
+    assert_eq!(o.status, Status::Fail);
+    let g = gate("pr_auc", Rule::MaxRegression, 0.01, Evidence::Point, &[]);
+    let o = &judge(&g, &[m], &settings)[0];
+    assert_eq!(o.status, Status::Pass);
+    assert_eq!(o.ci, None);
+}
+
+#[test]
+fn nothing_judged_is_not_a_pass() {
+    let g = gate(
+        "roc_auc",
+        Rule::MaxRegression,
+        0.01,
+        Evidence::Point,
+        &["country"],
+    );
+    let mut small = paired(0.9, 0.9, None, "DE");
+    small.rows = 20;
+    small.positives = 2;
+    let mut single = paired(0.9, 0.9, None, "FR");
+    single.rows = 1;
+    single.positives = 1;
+    let outcomes = judge(&g, &[small.clone(), single.clone()], &settings());
+    assert!(outcomes.iter().all(|o| o.status == Status::Skip));
+    let nj = not_judged(std::slice::from_ref(&g), &outcomes);
+    assert_eq!(nj.len(), 1);
+    assert_eq!(
+        nj[0].why,
+        NothingJudged::AllSkipped {
+            slices: 2,
+            too_small: 2,
+            undefined: 0
+        }
+    );
+    assert_eq!(
+        Verdict::of(&outcomes),
+        Verdict::Pass,
+        "the old rule passed this"
+    );
+    assert_eq!(
+        Verdict::of_run(&outcomes, &nj, OnNothingJudged::Fail),
+        Verdict::Fail
+    );
+    assert_eq!(
+        Verdict::of_run(&outcomes, &nj, OnNothingJudged::Warn),
+        Verdict::Warn
+    );
+    // One row per value.
+    let mut single2 = single.clone();
+    single2.slice = vec![("country".into(), Some("US".into()))];
+    let outcomes = judge(&g, &[single, single2], &settings());
+    let nj = not_judged(std::slice::from_ref(&g), &outcomes);
+    assert_eq!(nj[0].why, NothingJudged::OneRowPerValue { slices: 2 });
+    // No slice at all.
+    let nj = not_judged(std::slice::from_ref(&g), &[]);
+    assert_eq!(nj[0].why, NothingJudged::NoSlices);
+    // A warn-severity gate that judged nothing only warns; one judged slice is enough.
+    let mut w = g.clone();
+    w.severity = Severity::Warn;
+    let nj = not_judged(std::slice::from_ref(&w), &[]);
+    assert_eq!(
+        Verdict::of_run(&[], &nj, OnNothingJudged::Fail),
+        Verdict::Warn
+    );
+    let outcomes = judge(&g, &[small, paired(0.9, 0.9, None, "US")], &settings());
+    assert!(not_judged(std::slice::from_ref(&g), &outcomes).is_empty());
+}

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::PublishError;
 use super::env::Env;
-use super::retry::{self, Backoff, Reply, Sent, Verb};
+use super::retry::{self, Backoff, MAX_BODY_BYTES, Reply, Sent, Verb};
 use super::sticky::{Comment, Identity, Thread, WriteError};
 
 const PLATFORM: &str = "GitHub";
@@ -80,11 +80,28 @@ impl Context {
     }
 }
 
+/// The largest event payload read: GitHub's are a few hundred kilobytes at most.
+pub(crate) const MAX_EVENT_BYTES: u64 = 16 << 20;
+
 fn read_payload(path: &str) -> Result<Value, PublishError> {
-    let text = std::fs::read_to_string(path).map_err(|e| PublishError::File {
+    use std::io::Read as _;
+    let fail = |message: String| PublishError::File {
         path: path.into(),
-        message: format!("cannot read the event payload: {e}"),
-    })?;
+        message,
+    };
+    // At most one byte past the cap: `GITHUB_EVENT_PATH=/dev/zero` must not fill memory.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_EVENT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(format!("cannot read the event payload: {e}")))?;
+    if bytes.len() as u64 > MAX_EVENT_BYTES {
+        return Err(fail(format!(
+            "the event payload is larger than {} MiB; not read (pass --pr N to name the pull request)",
+            MAX_EVENT_BYTES >> 20
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| fail(format!("the event payload is not UTF-8: {e}")))?;
     serde_json::from_str(&text).map_err(|e| PublishError::File {
         path: path.into(),
         message: format!("the event payload is not JSON: {e}"),
@@ -239,8 +256,10 @@ fn build(base: &str, token: &str) -> Result<Octocrab, PublishError> {
     Octocrab::builder()
         // Off: octocrab's retry would re-send POSTs. See `retry`.
         .add_retry_config(RetryConfig::None)
+        // Per read and write; the whole request's deadline is `retry::within`.
         .set_connect_timeout(Some(Duration::from_secs(10)))
         .set_read_timeout(Some(Duration::from_secs(30)))
+        .set_write_timeout(Some(Duration::from_secs(30)))
         .add_header(ACCEPT, "application/vnd.github+json".into())
         .personal_token(token.to_string())
         .base_uri(base)
@@ -279,15 +298,22 @@ impl Client {
         match res {
             Err(e) => Sent::Transport(chain(&e)),
             Ok(resp) => {
+                use http_body_util::{BodyExt as _, LengthLimitError, Limited};
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
-                match client.body_to_string(resp).await {
-                    Ok(body) => Sent::Reply(Reply {
+                match Limited::new(resp.into_body(), MAX_BODY_BYTES)
+                    .collect()
+                    .await
+                {
+                    Ok(collected) => Sent::Reply(Reply {
                         status,
                         headers,
-                        body,
+                        body: String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
                     }),
-                    Err(e) => Sent::Transport(chain(&e)),
+                    Err(e) if e.is::<LengthLimitError>() => {
+                        Sent::Transport(retry::body_too_large())
+                    }
+                    Err(e) => Sent::Transport(chain(e.as_ref())),
                 }
             }
         }
@@ -306,8 +332,9 @@ impl Client {
         } else {
             &self.rest
         };
+        let limit = self.backoff.request_timeout;
         retry::run(&self.backoff, idempotent, || {
-            Self::send_once(client, verb, uri, body)
+            retry::within(limit, Self::send_once(client, verb, uri, body))
         })
         .await
     }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::PublishError;
 use super::env::Env;
 use super::github::{next_link, pct};
-use super::retry::{self, Backoff, Reply, Sent, Verb};
+use super::retry::{self, Backoff, MAX_BODY_BYTES, Reply, Sent, Verb};
 use super::sticky::{Comment, Identity, Thread, WriteError};
 
 const PLATFORM: &str = "GitLab";
@@ -159,7 +159,8 @@ impl MergeRequest {
             .default_headers(headers)
             .user_agent(concat!("modelgate/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
+            // From connecting to the body's last byte; `retry::within` bounds it too.
+            .timeout(backoff.request_timeout)
             .build()
             .map_err(|e| PublishError::Context(format!("cannot set up the HTTP client: {e}")))?;
         Ok(MergeRequest { http, backoff, ctx })
@@ -201,17 +202,25 @@ impl MergeRequest {
         }
         match req.send().await {
             Err(e) => Sent::Transport(describe(&e)),
-            Ok(resp) => {
+            Ok(mut resp) => {
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
-                match resp.text().await {
-                    Ok(body) => Sent::Reply(Reply {
-                        status,
-                        headers,
-                        body,
-                    }),
-                    Err(e) => Sent::Transport(describe(&e)),
+                let mut body = Vec::new();
+                loop {
+                    match resp.chunk().await {
+                        Ok(Some(chunk)) if body.len() + chunk.len() > MAX_BODY_BYTES => {
+                            return Sent::Transport(retry::body_too_large());
+                        }
+                        Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                        Ok(None) => break,
+                        Err(e) => return Sent::Transport(describe(&e)),
+                    }
                 }
+                Sent::Reply(Reply {
+                    status,
+                    headers,
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                })
             }
         }
     }
@@ -223,8 +232,9 @@ impl MergeRequest {
         body: Option<&Value>,
         idempotent: bool,
     ) -> Result<Reply, String> {
+        let limit = self.backoff.request_timeout;
         retry::run(&self.backoff, idempotent, || {
-            self.send_once(verb, url, body)
+            retry::within(limit, self.send_once(verb, url, body))
         })
         .await
     }

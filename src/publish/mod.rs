@@ -10,12 +10,18 @@
 //! [`Published::warnings`], unless [`Options::strict`] asks for an error (exit code 3).
 //! A fork pull request's read-only token is expected, so it stays a warning even then.
 //!
+//! Every request has a deadline (body included) and a size cap on what it reads, and the
+//! whole publication has a deadline of its own: a slow or hostile server costs minutes at
+//! most, never the run. Every warning and error passes through one [`redact::Redactor`]
+//! before it leaves this module, so a server that echoes the token cannot print it.
+//!
 //! This module knows nothing of how the report is made: it takes strings.
 
 mod actions;
 mod env;
 mod github;
 mod gitlab;
+mod redact;
 mod retry;
 mod sticky;
 
@@ -241,13 +247,38 @@ pub fn publish_with(
         Mode::GitHub => publish_github(p, env, opts, commands, &mut out),
         Mode::GitLab => publish_gitlab(p, env, opts, &mut out),
     };
+    // The one place every message leaves through: no token in any of them.
+    let redactor = redact::Redactor::from_env(env);
     for f in failures {
+        let f = redactor.error(f);
         if opts.strict && f.fails_strict() {
             return Err(f);
         }
         out.warnings.push(f.to_string());
     }
+    for text in out.warnings.iter_mut().chain(out.notes.iter_mut()) {
+        *text = redactor.redact(text);
+    }
     Ok(out)
+}
+
+/// Runs `work` under the publication's total deadline.
+async fn deadline<T>(
+    backoff: &Backoff,
+    platform: &'static str,
+    work: impl Future<Output = Result<T, PublishError>>,
+) -> Result<T, PublishError> {
+    match tokio::time::timeout(backoff.total_timeout, work).await {
+        Ok(result) => result,
+        Err(_) => Err(PublishError::Transport {
+            platform,
+            action: "publishing the comment".into(),
+            message: format!(
+                "gave up after {} s (the publish deadline, MODELGATE_PUBLISH_TIMEOUT_SECS)",
+                backoff.total_timeout.as_secs()
+            ),
+        }),
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, PublishError> {
@@ -395,7 +426,7 @@ fn github_comment(
     let marker = sticky::marker(p.name);
     let backoff = Backoff::from_env(env);
     let rt = runtime()?;
-    rt.block_on(async {
+    rt.block_on(deadline(&backoff, "GitHub", async {
         let client = github::Client::new(&ctx, &token, backoff.clone())?;
         let number = match client.resolve(lookup).await? {
             Ok(n) => n,
@@ -413,7 +444,7 @@ fn github_comment(
         };
         let u = sticky::upsert(&thread, &backoff, &marker, body).await?;
         Ok(Ok((format!("{}#{number}", ctx.repo), u)))
-    })
+    }))
 }
 
 /// GitLab: the merge request note. Returns the failures.
@@ -453,7 +484,7 @@ fn gitlab_note(
     let marker = sticky::marker(p.name);
     let backoff = Backoff::from_env(env);
     let rt = runtime()?;
-    rt.block_on(async {
+    rt.block_on(deadline(&backoff, "GitLab", async {
         let mr = gitlab::MergeRequest::new(ctx, &token, backoff.clone())?;
         let body = |level: usize| {
             let limit = *GITLAB_NOTE_LIMITS.get(level)?;
@@ -465,7 +496,7 @@ fn gitlab_note(
         };
         let u = sticky::upsert(&mr, &backoff, &marker, body).await?;
         Ok(Ok((mr.target(), u)))
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -105,7 +105,17 @@ pub(crate) enum Sent {
     Transport(String),
 }
 
-/// Retry tuning. Tests shrink the delays through the environment.
+/// The largest response body read, in bytes: a comment page is well under 1 MiB; a server
+/// that sends more is cut off with an error instead of filling memory.
+pub(crate) const MAX_BODY_BYTES: usize = 8 << 20;
+
+/// Default deadline of one request, from connecting to the last byte of the body.
+const REQUEST_TIMEOUT_SECS: u64 = 30;
+
+/// Default deadline of the whole publication (every request, retry and wait).
+const PUBLISH_TIMEOUT_SECS: u64 = 180;
+
+/// Retry and deadline tuning. Tests shrink the delays through the environment.
 #[derive(Debug, Clone)]
 pub(crate) struct Backoff {
     /// The first backoff delay; doubled on every further attempt, with jitter.
@@ -114,17 +124,27 @@ pub(crate) struct Backoff {
     pub attempts: u32,
     /// The longest wait we accept; a rate limit asking for more fails the request.
     pub max_wait: Duration,
+    /// One attempt's deadline, body included: a server trickling bytes cannot hold it.
+    pub request_timeout: Duration,
+    /// The whole publication's deadline.
+    pub total_timeout: Duration,
 }
 
 impl Backoff {
-    /// Defaults, overridden by `MODELGATE_RETRY_BASE_MS`, `MODELGATE_RETRY_ATTEMPTS` and
-    /// `MODELGATE_RETRY_MAX_WAIT_SECS`.
+    /// Defaults, overridden by `MODELGATE_RETRY_BASE_MS`, `MODELGATE_RETRY_ATTEMPTS`,
+    /// `MODELGATE_RETRY_MAX_WAIT_SECS`, `MODELGATE_HTTP_TIMEOUT_SECS` (one request, default
+    /// 30) and `MODELGATE_PUBLISH_TIMEOUT_SECS` (everything, default 180). Deadlines are
+    /// at least 1 s and at most 1 h.
     pub(crate) fn from_env(env: &Env) -> Self {
         let num = |k: &str| env.get(k).and_then(|v| v.trim().parse::<u64>().ok());
+        let secs =
+            |k: &str, default: u64| Duration::from_secs(num(k).unwrap_or(default).clamp(1, 3600));
         Backoff {
             base: Duration::from_millis(num("MODELGATE_RETRY_BASE_MS").unwrap_or(500)),
             attempts: num("MODELGATE_RETRY_ATTEMPTS").map_or(4, |n| n.clamp(1, 10) as u32),
             max_wait: Duration::from_secs(num("MODELGATE_RETRY_MAX_WAIT_SECS").unwrap_or(60)),
+            request_timeout: secs("MODELGATE_HTTP_TIMEOUT_SECS", REQUEST_TIMEOUT_SECS),
+            total_timeout: secs("MODELGATE_PUBLISH_TIMEOUT_SECS", PUBLISH_TIMEOUT_SECS),
         }
     }
 
@@ -154,6 +174,25 @@ fn now_epoch() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// `attempt` with the request deadline: past it the attempt is a transport failure.
+pub(crate) async fn within<F: Future<Output = Sent>>(limit: Duration, attempt: F) -> Sent {
+    match tokio::time::timeout(limit, attempt).await {
+        Ok(sent) => sent,
+        Err(_) => Sent::Transport(format!(
+            "no complete response within {} s (the request deadline, MODELGATE_HTTP_TIMEOUT_SECS)",
+            limit.as_secs()
+        )),
+    }
+}
+
+/// A body longer than [`MAX_BODY_BYTES`], as a transport failure message.
+pub(crate) fn body_too_large() -> String {
+    format!(
+        "the response body is larger than {} MiB; not read further",
+        MAX_BODY_BYTES >> 20
+    )
 }
 
 /// The outcome of a request after retries: the last reply, or the last transport error.
@@ -220,6 +259,8 @@ mod tests {
             base: Duration::from_millis(1),
             attempts: 4,
             max_wait: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(5),
+            total_timeout: Duration::from_secs(10),
         }
     }
 
@@ -314,8 +355,7 @@ mod tests {
     fn delay_grows_with_jitter() {
         let b = Backoff {
             base: Duration::from_millis(100),
-            attempts: 4,
-            max_wait: Duration::from_secs(60),
+            ..quick()
         };
         for attempt in 0..4 {
             let full = Duration::from_millis(100 << attempt);

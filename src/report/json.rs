@@ -8,8 +8,8 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value as Json, json};
 
-use super::{MetricsRow, Run};
-use crate::gate::{Outcome, SliceKey};
+use super::{MetricsRow, Run, not_judged_text};
+use crate::gate::{Cause, NotJudged, NothingJudged, Outcome, SliceKey};
 use crate::metrics::{MetricId, Value};
 use crate::stats::mcnemar::McNemar;
 
@@ -126,6 +126,16 @@ fn gate_json(o: &Outcome) -> Node {
         .put("detectable_effect", num(o.detectable))
         .put("rows", json!(o.rows))
         .put("positives", json!(o.positives));
+    match o.cause {
+        Some(Cause::TooSmall) => g = g.put("cause", json!("too_small")),
+        Some(Cause::Undefined) => g = g.put("cause", json!("undefined")),
+        Some(Cause::NonFinite(q)) => {
+            g = g
+                .put("cause", json!("non_finite"))
+                .put("non_finite", json!(q.as_str()));
+        }
+        None => {}
+    }
     if let Some(mc) = &o.mcnemar {
         g = g.put("mcnemar", mcnemar_json(mc));
     }
@@ -138,6 +148,29 @@ fn gate_json(o: &Outcome) -> Node {
         g = g.put(key, mcnemar_json(mc));
     }
     g.into()
+}
+
+fn not_judged_json(n: &NotJudged) -> Node {
+    let (why, slices, too_small, undefined) = match n.why {
+        NothingJudged::NoSlices => ("no_slices", 0, 0, 0),
+        NothingJudged::OneRowPerValue { slices } => ("one_row_per_value", slices, slices, 0),
+        NothingJudged::AllSkipped {
+            slices,
+            too_small,
+            undefined,
+        } => ("all_skipped", slices, too_small, undefined),
+    };
+    Obj::default()
+        .put("id", json!(n.id))
+        .put("severity", json!(n.severity.as_str()))
+        .put("config_line", json!(n.line))
+        .put("by", json!(n.by))
+        .put("why", json!(why))
+        .put("slices", json!(slices))
+        .put("too_small", json!(too_small))
+        .put("undefined", json!(undefined))
+        .put("reason", json!(not_judged_text(n)))
+        .into()
 }
 
 /// Metric values as an object in metric order, plus the reasons of undefined ones.
@@ -222,6 +255,25 @@ pub fn result_json(run: &Run) -> String {
         .put(
             "gates",
             Node::Arr(run.outcomes.iter().map(gate_json).collect()),
+        )
+        .put("on_nothing_judged", json!(run.on_nothing_judged.as_str()))
+        .put(
+            "not_judged",
+            Node::Arr(run.not_judged.iter().map(not_judged_json).collect()),
+        )
+        .put(
+            "warnings",
+            Node::Arr(
+                run.warnings
+                    .iter()
+                    .map(|w| {
+                        Obj::default()
+                            .put("kind", json!(w.key()))
+                            .put("message", json!(w.text()))
+                            .into()
+                    })
+                    .collect(),
+            ),
         )
         .put(
             "metrics",

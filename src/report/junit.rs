@@ -2,19 +2,28 @@
 //!
 //! A blocking failure is a `<failure>`; a skipped slice is `<skipped>`; a failed
 //! warn-severity gate passes with its warning in `<system-out>`, so test reporters that
-//! fail a build on any failure do not block on a warning.
+//! fail a build on any failure do not block on a warning. A gate that judged nothing gets
+//! one more test case of its own: a `<failure>` when it blocks the run
+//! (`on_nothing_judged: fail`), a passing case with a `<system-out>` warning otherwise.
 
 use std::fmt::Write as _;
 
 use super::escape::xml;
-use super::{Run, slice_label};
-use crate::config::Severity;
+use super::{Run, not_judged_text, slice_label};
+use crate::config::{OnNothingJudged, Severity};
 use crate::gate::Status;
 
 /// The JUnit XML document.
 pub fn junit_xml(run: &Run) -> String {
-    let tests = run.outcomes.len();
-    let failures = run.outcomes.iter().filter(|o| o.blocks()).count();
+    let blocks_unjudged =
+        |sev: Severity| sev == Severity::Block && run.on_nothing_judged == OnNothingJudged::Fail;
+    let tests = run.outcomes.len() + run.not_judged.len();
+    let failures = run.outcomes.iter().filter(|o| o.blocks()).count()
+        + run
+            .not_judged
+            .iter()
+            .filter(|n| blocks_unjudged(n.severity))
+            .count();
     let skipped = run
         .outcomes
         .iter()
@@ -79,6 +88,28 @@ pub fn junit_xml(run: &Run) -> String {
                     xml(&o.reason)
                 );
             }
+        }
+    }
+    for n in &run.not_judged {
+        let _ = write!(
+            s,
+            "    <testcase classname=\"{class}\" name=\"{}\" time=\"0\">",
+            xml(&format!("{} (nothing judged)", n.id))
+        );
+        let why = format!("nothing judged: {}", not_judged_text(n));
+        if blocks_unjudged(n.severity) {
+            let _ = writeln!(
+                s,
+                "\n      <failure message=\"{}\" type=\"not_judged\">{}</failure>\n    </testcase>",
+                xml(&why),
+                xml(&format!("config line {}; on_nothing_judged: fail", n.line))
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "\n      <system-out>warning: {}</system-out>\n    </testcase>",
+                xml(&why)
+            );
         }
     }
     s.push_str("  </testsuite>\n</testsuites>\n");

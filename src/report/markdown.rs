@@ -6,7 +6,7 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use super::escape::{md, md_cell};
-use super::{Document, Run, Section, slice_label};
+use super::{Document, Run, Section, not_judged_text, slice_label};
 use crate::config::{Rule, Severity};
 use crate::gate::{Outcome, Status, Verdict, num};
 use crate::metrics::Direction;
@@ -231,7 +231,31 @@ fn summary(run: &Run) -> String {
     } else {
         String::new()
     };
-    match run.verdict {
+    // Nothing judged is never a pass: each such gate is named, with why.
+    let unjudged: String = run
+        .not_judged
+        .iter()
+        .map(|n| {
+            format!(
+                " Not judged: {} ({}) — {}.",
+                md(&n.id),
+                n.severity.as_str(),
+                md(&not_judged_text(n))
+            )
+        })
+        .collect();
+    let warnings: String = run
+        .warnings
+        .iter()
+        .map(|w| format!(" Warning: {}.", md(&w.text())))
+        .collect();
+    let tail = format!("{unjudged}{warnings}");
+    let head = match run.verdict {
+        Verdict::Fail if blocking.is_empty() => format!(
+            "Blocked: nothing judged — {} blocking gate{} judged no slice (`on_nothing_judged: fail`); {judged} gate results judged{skipped_note}.",
+            run.not_judged.len(),
+            if run.not_judged.len() == 1 { "" } else { "s" },
+        ),
         Verdict::Fail => {
             let more = if blocking.len() > 1 {
                 format!(" (and {} more)", blocking.len() - 1)
@@ -244,6 +268,9 @@ fn summary(run: &Run) -> String {
                 blocking.first().map(|o| first(o)).unwrap_or_default()
             )
         }
+        Verdict::Warn if failing.is_empty() => format!(
+            "Passed with warnings: no gate result failed, but not every gate was judged{skipped_note}."
+        ),
         Verdict::Warn => format!(
             "Passed with warnings: every blocking gate holds, {} warning{}{skipped_note}. {}.",
             failing.len(),
@@ -251,7 +278,8 @@ fn summary(run: &Run) -> String {
             failing.first().map(|o| first(o)).unwrap_or_default()
         ),
         Verdict::Pass => format!("Passed: all {judged} gate results hold{skipped_note}."),
-    }
+    };
+    format!("{head}{tail}")
 }
 
 /// Renders the report as a [`Document`] of prioritised sections.

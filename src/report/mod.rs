@@ -18,8 +18,9 @@ pub use junit::junit_xml;
 pub use markdown::markdown;
 pub use openmetrics::openmetrics;
 
+use crate::config::OnNothingJudged;
 use crate::data::FileInfo;
-use crate::gate::{Outcome, SliceKey, Verdict};
+use crate::gate::{NotJudged, NothingJudged, Outcome, SliceKey, Verdict};
 use crate::metrics::{MetricId, Value};
 
 /// Metric values of both models on one slice.
@@ -66,9 +67,88 @@ pub struct Run {
     pub metrics: Vec<MetricsRow>,
     /// Methods notes shown in the report's details (variance kind, replicates, …).
     pub notes: Vec<String>,
+    /// Gates that judged nothing (every slice skipped, or none): never a pass.
+    pub not_judged: Vec<NotJudged>,
+    /// What a blocking gate that judged nothing does (`on_nothing_judged`).
+    pub on_nothing_judged: OnNothingJudged,
+    /// Things the reviewer should know that are not gate results.
+    pub warnings: Vec<RunWarning>,
+}
+
+/// A warning about the run as a whole, rendered in every report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunWarning {
+    /// Candidate and baseline are the same file (or the same bytes): every delta is 0.
+    SameInputs {
+        /// True when the paths resolve to the same file; false when only the bytes match.
+        same_path: bool,
+    },
+}
+
+impl RunWarning {
+    /// The key used in the JSON.
+    pub fn key(&self) -> &'static str {
+        match self {
+            RunWarning::SameInputs { .. } => "same_inputs",
+        }
+    }
+
+    /// One sentence for the reviewer (unescaped).
+    pub fn text(&self) -> String {
+        match self {
+            RunWarning::SameInputs { same_path: true } => {
+                "the candidate and the baseline are the same file: every comparison is with itself, so no regression can show".into()
+            }
+            RunWarning::SameInputs { same_path: false } => {
+                "the candidate and the baseline files have the same bytes (same SHA-256): every comparison is with itself, so no regression can show".into()
+            }
+        }
+    }
+}
+
+/// Why a gate judged nothing, in one sentence (unescaped; the gate id is not included).
+pub fn not_judged_text(n: &NotJudged) -> String {
+    let by = n.by.join(", ");
+    match n.why {
+        NothingJudged::NoSlices => "there was no slice to judge".into(),
+        NothingJudged::OneRowPerValue { slices } => format!(
+            "`by: {by}` has one row per value ({slices} slices of 1 row): slicing by a unique key judges nothing; slice by a column with fewer values"
+        ),
+        NothingJudged::AllSkipped {
+            slices,
+            too_small,
+            undefined,
+        } => {
+            let mut parts = Vec::new();
+            if too_small > 0 {
+                parts.push(format!("{too_small} below `min_slice`"));
+            }
+            if undefined > 0 {
+                parts.push(format!("{undefined} where the metric is undefined"));
+            }
+            let of = if n.by.is_empty() {
+                String::new()
+            } else {
+                format!(" by {by}")
+            };
+            format!(
+                "all {slices} slice(s){of} were skipped ({}); lower `min_slice` or gate on larger slices",
+                parts.join(", ")
+            )
+        }
+    }
 }
 
 impl Run {
+    /// True when the not-judged gates decide the verdict against `on_nothing_judged: fail`.
+    pub fn blocked_by_nothing_judged(&self) -> bool {
+        self.on_nothing_judged == OnNothingJudged::Fail
+            && self
+                .not_judged
+                .iter()
+                .any(|n| n.severity == crate::config::Severity::Block)
+    }
+
     /// The exit code the run ends with (CONTRACT §2).
     pub fn exit_code(&self) -> i32 {
         self.verdict.exit_code()

@@ -29,6 +29,18 @@ pub fn openmetrics(run: &Run) -> String {
             u8::from(o.status == Status::Pass)
         );
     }
+    if !run.not_judged.is_empty() {
+        // A gate that judged nothing has no gate_pass line: say so, so a dashboard does not
+        // read its absence as nothing to report.
+        s.push_str("# TYPE modelgate_gate_not_judged gauge\n");
+        for n in &run.not_judged {
+            let _ = writeln!(
+                s,
+                "modelgate_gate_not_judged{{gate=\"{}\"}} 1",
+                label(&n.id)
+            );
+        }
+    }
     s.push_str("# TYPE modelgate_metric gauge\n");
     for row in &run.metrics {
         let sl = label(&slice_label(&row.slice));
