@@ -318,7 +318,9 @@ fn explain(spec: &Spec, run: &Run, id: &str) -> String {
             ));
         }
         if let Some(p) = o.p_value {
-            s.push_str(&format!("    p-value {p:.6}"));
+            let of = o.p_value_of.map_or("", |h| h.as_str());
+            let le = if o.p_value_bound { "<= " } else { "" };
+            s.push_str(&format!("    p-value ({of}) {le}{p:.6}"));
             if let Some(a) = o.p_adjusted {
                 s.push_str(&format!(", adjusted {a:.6}"));
             }

@@ -280,7 +280,6 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measur
                     (Err(u), Some(_)) | (_, Some(Err(u))) => Some(Err(u.reason().to_string())),
                     (_, None) => None,
                 };
-                let mut p_value = None;
                 if g.test == Test::Delong {
                     if let Some(p) = &paired {
                         if let Ok(pa) = &p[k] {
@@ -292,7 +291,6 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measur
                                 d.interval = Some(pa.interval);
                                 d.spread = Spread::Normal(pa.se);
                             }
-                            p_value = Some(pa.p_value);
                         }
                     } else if let Some(s) = &single
                         && let (Ok(a), Ok(c)) = (&s[k], &mut cand_est)
@@ -313,13 +311,9 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measur
                     {
                         d.interval = Some(iv);
                         d.spread = Spread::Replicates(e.defined_values().collect());
-                        p_value = cell.p_value.filter(|p| p.is_finite());
                     }
                 }
                 let mc = mcnemar_per_group.as_ref().map(|v| v[k]);
-                if let Some(m) = &mc {
-                    p_value = Some(m.p);
-                }
                 measured[gi].push(Measured {
                     slice: key.clone(),
                     rows: level.cand.rows[k],
@@ -327,7 +321,6 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, progress: &Progress) -> Measur
                     candidate: cand_est,
                     baseline: bv.map(value_result),
                     delta: delta_est,
-                    p_value,
                     mcnemar: mc,
                     mcnemar_context: context
                         .as_ref()

@@ -14,7 +14,7 @@ use crate::config::{
 use crate::metrics::{Direction, MetricId};
 use crate::stats::Interval;
 use crate::stats::correction;
-use crate::stats::decision::{self, Bound};
+use crate::stats::decision::{self, Bound, Hypothesis};
 use crate::stats::mcnemar::McNemar;
 
 /// A slice: `(column, value)` pairs, empty for the whole data set; `None` = missing value.
@@ -101,8 +101,6 @@ pub struct Measured {
     pub baseline: Option<Result<f64, String>>,
     /// The raw delta (candidate − baseline) with its interval, when there is a baseline.
     pub delta: Option<Result<Estimate, String>>,
-    /// The test's p-value of "no difference" (DeLong, McNemar or bootstrap).
-    pub p_value: Option<f64>,
     /// McNemar's counts, for McNemar gates.
     pub mcnemar: Option<McNemar>,
     /// For an accuracy gate: McNemar among positives and among negatives, so that overall
@@ -204,9 +202,14 @@ pub struct Outcome {
     /// Interval of the judged quantity, unoriented: the delta's for relative rules, the
     /// candidate's for absolute ones.
     pub ci: Option<Interval>,
-    /// The test's p-value.
+    /// The p-value of the hypothesis the gate decides ([`Outcome::p_value_of`]).
     pub p_value: Option<f64>,
-    /// The margin p-value after correction over the slices (`significant` gates with `by`).
+    /// The p-value is the bootstrap's resolution bound: the true one is at most this.
+    pub p_value_bound: bool,
+    /// What `p_value` tests.
+    pub p_value_of: Option<Hypothesis>,
+    /// `p_value` after correction over the slices (`significant` gates with `by`); never
+    /// below `p_value`.
     pub p_adjusted: Option<f64>,
     /// True when the interval straddles the limit: the data cannot tell.
     pub inconclusive: bool,
@@ -473,7 +476,9 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
                 .as_ref()
                 .and_then(|d| d.as_ref().ok().map(|e| e.value)),
             ci: None,
-            p_value: m.p_value,
+            p_value: None,
+            p_value_bound: false,
+            p_value_of: None,
             p_adjusted: None,
             inconclusive: false,
             detectable: None,
@@ -623,22 +628,43 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
         if o.inconclusive {
             o.detectable = detectable;
         }
-        if g.evidence == Evidence::Significant {
-            let p = match (g.test, &m.mcnemar) {
-                // McNemar tests equal error rates; it speaks only to a regression.
-                (Test::Mcnemar, Some(mc)) => {
-                    if j.est.value < 0.0 {
-                        mc.p
-                    } else {
-                        1.0
-                    }
-                }
-                _ => match &j.est.spread {
-                    Spread::Normal(se) => decision::margin_p_normal(j.est.value, *se, j.bound),
-                    Spread::Replicates(r) => decision::margin_p_bootstrap(r, j.bound),
-                    Spread::None => f64::NAN,
+        // The p-value of the hypothesis this gate decides, for every gate with a spread.
+        let (p, of) = match (g.test, &m.mcnemar) {
+            // McNemar tests equal error rates; it speaks only to a regression.
+            (Test::Mcnemar, Some(mc)) => (
+                decision::PValue {
+                    value: if j.est.value < 0.0 { mc.p } else { 1.0 },
+                    bound: false,
                 },
-            };
+                Hypothesis::Regression,
+            ),
+            _ => {
+                let (bound, of) = if g.evidence == Evidence::Confident {
+                    (j.bound.mirrored(), Hypothesis::LimitHeld)
+                } else {
+                    (j.bound, Hypothesis::LimitBroken)
+                };
+                let p = match &j.est.spread {
+                    Spread::Normal(se) => decision::PValue {
+                        value: decision::margin_p_normal(j.est.value, *se, bound),
+                        bound: false,
+                    },
+                    Spread::Replicates(r) => decision::margin_p_bootstrap(r, bound),
+                    Spread::None => decision::PValue {
+                        value: f64::NAN,
+                        bound: false,
+                    },
+                };
+                (p, of)
+            }
+        };
+        if !matches!(j.est.spread, Spread::None) || of == Hypothesis::Regression {
+            o.p_value = Some(p.value);
+            o.p_value_bound = p.bound;
+            o.p_value_of = Some(of);
+        }
+        if g.evidence == Evidence::Significant {
+            let p = p.value;
             if g.test == Test::Mcnemar && !sliced && !p.is_finite() {
                 o.status = Status::Fail;
                 o.cause = Some(Cause::NonFinite(Quantity::PValue));

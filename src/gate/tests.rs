@@ -44,7 +44,6 @@ fn paired(c: f64, b: f64, ci: Option<(f64, f64)>, slice: &str) -> Measured {
             interval,
             spread: Spread::None,
         })),
-        p_value: None,
         mcnemar: None,
         mcnemar_context: Vec::new(),
     }
@@ -334,4 +333,75 @@ fn nothing_judged_is_not_a_pass() {
     );
     let outcomes = judge(&g, &[small, paired(0.9, 0.9, None, "US")], &settings());
     assert!(not_judged(std::slice::from_ref(&g), &outcomes).is_empty());
+}
+
+/// A slice whose delta has bootstrap replicates around `centre` with spread `sd`.
+fn resampled(centre: f64, sd: f64, slice: &str, seed: u64) -> Measured {
+    let mut m = paired(0.8 + centre, 0.8, None, slice);
+    let mut z = seed;
+    let reps: Vec<f64> = (0..400)
+        .map(|_| {
+            z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let u = (crate::stats::resample::mix(z) >> 11) as f64 / (1u64 << 53) as f64;
+            centre + sd * crate::stats::normal_quantile(u.clamp(1e-9, 1.0 - 1e-9))
+        })
+        .collect();
+    let mut sorted = reps.clone();
+    sorted.sort_by(f64::total_cmp);
+    if let Some(Ok(d)) = &mut m.delta {
+        d.interval = crate::stats::bootstrap::percentile_interval(&sorted, 0.95);
+        d.spread = Spread::Replicates(reps);
+    }
+    m
+}
+
+#[test]
+fn p_values_belong_to_the_hypothesis_decided_and_adjusted_is_never_below_raw() {
+    // Random families of slices, every evidence and correction: the adjusted p-value is
+    // never below the raw one, and the raw one is the p-value of the decided hypothesis.
+    let mut seed = 1u64;
+    for family in 0..60 {
+        let evidence = [Evidence::Significant, Evidence::Confident, Evidence::Point][family % 3];
+        let mut g = gate("pr_auc", Rule::MaxRegression, 0.01, evidence, &["country"]);
+        g.correction = [Correction::Holm, Correction::Bh][family % 2];
+        let slices: Vec<Measured> = (0..1 + family % 7)
+            .map(|k| {
+                seed += 1;
+                let centre = ((seed * 7919) % 200) as f64 / 1000.0 - 0.1;
+                resampled(centre, 0.01 + (k as f64) * 0.005, &format!("s{k}"), seed)
+            })
+            .collect();
+        for o in judge(&g, &slices, &settings()) {
+            let p = o.p_value.expect("a resampled delta has a p-value");
+            assert!((0.0..=1.0).contains(&p) && p > 0.0, "p {p}");
+            let want = if evidence == Evidence::Confident {
+                Hypothesis::LimitHeld
+            } else {
+                Hypothesis::LimitBroken
+            };
+            assert_eq!(o.p_value_of, Some(want));
+            if let Some(adj) = o.p_adjusted {
+                assert!(adj >= p, "adjusted {adj} < raw {p}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_p_value_beyond_the_replicates_is_a_bound_never_zero() {
+    // Every replicate far below the limit: the p-value of "the limit is broken" is the
+    // resolution bound 2/(B + 1), flagged.
+    let g = gate(
+        "pr_auc",
+        Rule::MaxRegression,
+        0.01,
+        Evidence::Significant,
+        &[],
+    );
+    let o = &judge(&g, &[resampled(-0.2, 0.01, "", 3)], &settings())[0];
+    assert_eq!(o.status, Status::Fail);
+    assert_eq!(o.p_value, Some(2.0 / 401.0));
+    assert!(o.p_value_bound);
+    let o = &judge(&g, &[resampled(0.0, 0.01, "", 4)], &settings())[0];
+    assert!(!o.p_value_bound && o.p_value.expect("p") > 0.05);
 }

@@ -120,6 +120,8 @@ fn gate_json(o: &Outcome) -> Node {
         .put("delta", num(o.delta))
         .put("ci", ci)
         .put("p_value", num(o.p_value))
+        .put("p_value_bound", json!(o.p_value_bound))
+        .put("p_value_of", json!(o.p_value_of.map(|h| h.as_str())))
         .put("p_adjusted", num(o.p_adjusted))
         .put("reason", json!(o.reason))
         .put("inconclusive", json!(o.inconclusive))

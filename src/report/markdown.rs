@@ -109,14 +109,19 @@ fn ci_text(o: &Outcome) -> String {
 
 fn p_text(o: &Outcome) -> String {
     match (o.p_value, o.p_adjusted) {
-        (_, Some(adj)) => format!("{} (adj.)", pfmt(adj)),
-        (Some(p), None) => pfmt(p),
+        (_, Some(adj)) => format!("{} (adj.)", pfmt(adj, o.p_value_bound)),
+        (Some(p), None) => pfmt(p, o.p_value_bound),
         (None, None) => "–".into(),
     }
 }
 
-fn pfmt(p: f64) -> String {
-    if p < 1e-4 { "<0.0001".into() } else { num(p) }
+/// A p-value for the table: `≤ x` when it is the bootstrap's resolution bound.
+fn pfmt(p: f64, bound: bool) -> String {
+    match (bound, p < 1e-4) {
+        (true, _) => format!("≤{}", num(p)),
+        (false, true) => "<0.0001".into(),
+        (false, false) => num(p),
+    }
 }
 
 fn rule_text(o: &Outcome) -> String {

@@ -131,19 +131,73 @@ pub fn margin_p_normal(estimate: f64, se: f64, bound: Bound) -> f64 {
     (2.0 * normal_cdf(toward_break / se)).min(1.0)
 }
 
-/// The bootstrap analogue of [`margin_p_normal`] from the defined replicate values:
-/// `AtLeast(x)`: `p = min(1, 2·#{θ* ≥ x}/B)`; `AtMost(x)`: `min(1, 2·#{θ* ≤ x}/B)`.
-/// NaN when there are no replicates.
-pub fn margin_p_bootstrap(replicates: &[f64], bound: Bound) -> f64 {
+/// A p-value and whether it sits at the resolution of the method: with `B` replicates a
+/// bootstrap cannot tell a p-value below about `2/(B + 1)` from that bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PValue {
+    /// The p-value (an upper bound when `bound`).
+    pub value: f64,
+    /// True when no replicate fell on the other side: the true p-value is at most `value`.
+    pub bound: bool,
+}
+
+/// What a gate's p-value tests: the hypothesis the gate decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hypothesis {
+    /// Small p: the data show the rule's limit is broken (`significant` and `point` gates;
+    /// the null hypothesis is that the limit holds).
+    LimitBroken,
+    /// Small p: the data show the limit holds (`confident` gates; the null hypothesis is
+    /// that the limit is broken).
+    LimitHeld,
+    /// Small p: McNemar's exact test shows the candidate errs more often (the test of equal
+    /// error rates, counted only when the candidate is the worse).
+    Regression,
+}
+
+impl Hypothesis {
+    /// The name used in the JSON (`p_value_of`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Hypothesis::LimitBroken => "limit_broken",
+            Hypothesis::LimitHeld => "limit_held",
+            Hypothesis::Regression => "regression",
+        }
+    }
+}
+
+impl Bound {
+    /// The opposite requirement at the same limit: the p-value of "the limit holds" is the
+    /// p-value of "the opposite bound is broken".
+    pub fn mirrored(&self) -> Bound {
+        match *self {
+            Bound::AtLeast(x) => Bound::AtMost(x),
+            Bound::AtMost(x) => Bound::AtLeast(x),
+        }
+    }
+}
+
+/// The bootstrap analogue of [`margin_p_normal`] from the defined replicate values, with
+/// the `+1` correction that keeps a Monte Carlo p-value valid and never 0 (Davison &
+/// Hinkley 1997, §4.2; North, Curtis & Sham 2002): with `k` replicates on the holding side
+/// of the limit — `AtLeast(x)`: `#{θ* ≥ x}`; `AtMost(x)`: `#{θ* ≤ x}` — the two-sided
+/// p-value is `min(1, 2·(k + 1)/(B + 1))`, a bound when `k = 0`. NaN without replicates.
+pub fn margin_p_bootstrap(replicates: &[f64], bound: Bound) -> PValue {
     if replicates.is_empty() {
-        return f64::NAN;
+        return PValue {
+            value: f64::NAN,
+            bound: false,
+        };
     }
     let x = bound.limit();
     let holding = match bound {
         Bound::AtLeast(_) => replicates.iter().filter(|&&t| t >= x).count(),
         Bound::AtMost(_) => replicates.iter().filter(|&&t| t <= x).count(),
     };
-    (2.0 * holding as f64 / replicates.len() as f64).min(1.0)
+    PValue {
+        value: (2.0 * (holding + 1) as f64 / (replicates.len() + 1) as f64).min(1.0),
+        bound: holding == 0,
+    }
 }
 
 /// The smallest true effect a two-sided test at `confidence` detects with probability
@@ -268,12 +322,24 @@ mod tests {
     #[test]
     fn bootstrap_margin_p_counts_replicates() {
         let reps = [-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
-        // 2 of 10 are >= 0.45.
-        assert!((margin_p_bootstrap(&reps, Bound::AtLeast(0.45)) - 0.4).abs() < 1e-15);
-        // 3 of 10 are <= -0.1.
-        assert!((margin_p_bootstrap(&reps, Bound::AtMost(-0.1)) - 0.6).abs() < 1e-15);
-        assert_eq!(margin_p_bootstrap(&reps, Bound::AtLeast(-1.0)), 1.0);
-        assert!(margin_p_bootstrap(&[], Bound::AtLeast(0.0)).is_nan());
+        let p = |b| margin_p_bootstrap(&reps, b);
+        // 2 of 10 are >= 0.45: 2·3/11.
+        assert!((p(Bound::AtLeast(0.45)).value - 6.0 / 11.0).abs() < 1e-15);
+        // 3 of 10 are <= -0.1: 2·4/11.
+        assert!((p(Bound::AtMost(-0.1)).value - 8.0 / 11.0).abs() < 1e-15);
+        assert_eq!(p(Bound::AtLeast(-1.0)).value, 1.0);
+        // None on the holding side: the resolution bound 2/(B + 1), flagged, never 0.
+        let none = p(Bound::AtLeast(0.7));
+        assert_eq!(
+            none,
+            PValue {
+                value: 2.0 / 11.0,
+                bound: true
+            }
+        );
+        assert!(!p(Bound::AtLeast(0.45)).bound);
+        assert!(margin_p_bootstrap(&[], Bound::AtLeast(0.0)).value.is_nan());
+        assert_eq!(Bound::AtLeast(0.3).mirrored(), Bound::AtMost(0.3));
     }
 
     #[test]
