@@ -193,7 +193,7 @@ fn redact_after_keywords(text: &str) -> String {
         // plain words `token` or `authorization` only when it looks like one.
         let strong = matches!(*kw, "bearer" | "basic" | "private-token" | "job-token");
         let looks_secret = if strong {
-            value.len() >= 4
+            value.len() >= 8
         } else {
             value.len() >= 8 && value.chars().any(|c| c.is_ascii_digit())
         };
@@ -242,6 +242,7 @@ mod tests {
 
     #[test]
     fn hints_stay_readable() {
+        assert_eq!(r().redact("use basic auth"), "use basic auth");
         let hint = "the token needs `pull-requests: write` (is the token valid and unexpired?)";
         assert_eq!(r().redact(hint), hint);
     }

@@ -296,6 +296,30 @@ pub fn markdown(run: &Run) -> Document {
     };
     // Main table: whole-set results and failing slices; everything else below.
     let mut gates = Vec::new();
+    // A gate that judged nothing has no row of its own otherwise (its slices are skipped).
+    for n in &run.not_judged {
+        let blocks = run.blocked_by_nothing_judged() && n.severity == Severity::Block;
+        gates.push(GateRow {
+            icon: if blocks { "❌" } else { "⚠️" },
+            gate: md(&n.id),
+            slice: if n.by.is_empty() {
+                "all rows".into()
+            } else {
+                format!("by {}", md_cell(&n.by.join(", ")))
+            },
+            candidate: "–".into(),
+            baseline: "–".into(),
+            delta: "–".into(),
+            ci: "–".into(),
+            p: "–".into(),
+            rule: "–".into(),
+            status: if blocks {
+                "**not judged**".into()
+            } else {
+                "not judged".into()
+            },
+        });
+    }
     let mut hidden = 0usize;
     let mut hidden_failures = 0usize;
     let mut shown_failures = 0usize;
