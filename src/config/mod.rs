@@ -182,6 +182,8 @@ pub struct Spec {
     pub replicates: u32,
     /// How weights enter variances.
     pub weights: WeightKind,
+    /// Most slices one slicing may have.
+    pub max_slices: usize,
     /// The gates, one per rule.
     pub gates: Vec<GateSpec>,
 }
@@ -541,6 +543,7 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         min_slice: raw.min_slice,
         replicates: raw.bootstrap.replicates,
         weights: raw.weights,
+        max_slices: raw.max_slices.get() as usize,
         gates,
     })
 }

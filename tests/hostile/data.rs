@@ -1,2 +1,1 @@
 //! Hostile data: input listing, id pairing, byte-level checks, slice explosion.
-

@@ -1,2 +1,1 @@
 //! Hostile configs, environments and servers: limits, verdicts, escaping, redaction, outputs.
-
