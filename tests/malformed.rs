@@ -3,8 +3,6 @@
 //! read it (BOM, CRLF, scientific notation, …) — gives exactly the clean file's results.
 //! Every run is time-bounded, and on Linux also memory-bounded (`ulimit -v`).
 
-use crate::common;
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};

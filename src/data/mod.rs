@@ -148,7 +148,7 @@ pub struct DataError {
     pub message: String,
     /// The problem as data, for the classes a caller may want to tell apart;
     /// [`Cause::Other`] for the rest (the message says it all).
-    pub cause: Cause,
+    pub cause: Box<Cause>,
 }
 
 /// What went wrong, as data. The message of a [`DataError`] built from a cause is the
@@ -306,7 +306,7 @@ impl DataError {
             path: Some(path.to_path_buf()),
             column: column.map(str::to_string),
             message: message.into(),
-            cause: Cause::Other,
+            cause: Box::new(Cause::Other),
         }
     }
 
@@ -316,7 +316,7 @@ impl DataError {
             path: Some(path.to_path_buf()),
             column: column.map(str::to_string),
             message: cause.to_string(),
-            cause,
+            cause: Box::new(cause),
         }
     }
 }

@@ -582,7 +582,7 @@ mod tests {
             (1i128 << 63) - 1,
             (1i128 << 63) + 1,
         ];
-        let v = if raw % 4 == 0 {
+        let v = if raw.is_multiple_of(4) {
             special[(raw / 4 % special.len() as u64) as usize]
         } else {
             // Small values collide across sides; large ones spread over the range.
@@ -663,7 +663,7 @@ mod tests {
             let text = (matches!(ck, Kind::Str), matches!(bk, Kind::Str));
             if text.0 != text.1 {
                 let e = got.unwrap_err();
-                prop_assert!(matches!(e.cause, Cause::IdTypes { .. }), "{}", e);
+                prop_assert!(matches!(*e.cause, Cause::IdTypes { .. }), "{}", e);
                 prop_assert!(e.message.contains("str"), "{}", e);
                 return Ok(());
             }
@@ -707,7 +707,7 @@ mod tests {
         let f = frame(Series::new("id".into(), vec![1.0f64, 2.0]));
         let e = by_id((Path::new("c.csv"), &f), (Path::new("b.csv"), &f), "id").unwrap_err();
         assert!(
-            matches!(&e.cause, Cause::IdType { dtype } if dtype == "f64"),
+            matches!(&*e.cause, Cause::IdType { dtype } if dtype == "f64"),
             "{e}"
         );
     }

@@ -355,7 +355,7 @@ mod tests {
         touch(dir.path(), &["a.csv", "b.CSV"]);
         let e = list(dir.path()).unwrap_err();
         assert!(
-            matches!(&e.cause, Cause::MixedExtensions(x) if x.len() == 2),
+            matches!(&*e.cause, Cause::MixedExtensions(x) if x.len() == 2),
             "{e}"
         );
         assert!(e.message.contains("`.csv` (1 file, e.g. "), "{e}");
@@ -377,7 +377,7 @@ mod tests {
         assert_eq!(names(dir.path(), &s), ["d/a.csv"]);
         std::os::unix::fs::symlink(dir.path().join("d/a.csv"), dir.path().join("d/b.csv")).unwrap();
         let e = list(&dir.path().join("d")).unwrap_err();
-        assert!(matches!(e.cause, Cause::SameFileTwice { .. }), "{e}");
+        assert!(matches!(*e.cause, Cause::SameFileTwice { .. }), "{e}");
     }
 
     #[test]
