@@ -626,3 +626,49 @@ fn weights_equal_up_to_scale_give_the_same_verdict_and_overflow_is_refused() {
         refused(&out, &["candidate.csv", "`w`", "largest finite number"]);
     }
 }
+
+/// A `[` in a folder name is a character, for every format: polars is never handed a
+/// pattern (the NDJSON scan, which always globs, gets the path escaped).
+#[test]
+fn a_bracket_in_a_folder_name_reads_every_format() {
+    let r = rows(200, 0.3, 0.3, 12);
+    let all: Vec<&Row> = r.iter().collect();
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("baseline.csv"), csv(&all, false, false));
+    let ndjson: String = all
+        .iter()
+        .map(|x| {
+            format!(
+                "{{\"id\":\"{}\",\"label\":{},\"score\":{}}}\n",
+                x.id, x.label, x.cand
+            )
+        })
+        .collect();
+    write(&dir.path().join("run[1]/c.ndjson"), &ndjson);
+    // A decoy that a glob reading of `run[1]` would match instead.
+    write(
+        &dir.path().join("run1/c.ndjson"),
+        &ndjson[..ndjson.len() / 2],
+    );
+    let ids: Vec<String> = all.iter().map(|x| x.id.clone()).collect();
+    let labels: Vec<i64> = all.iter().map(|x| i64::from(x.label)).collect();
+    let scores: Vec<f64> = all.iter().map(|x| x.cand).collect();
+    parquet(
+        &dir.path().join("run[1]/p[x]/part-0.parquet"),
+        Series::new("id".into(), ids),
+        &labels,
+        &scores,
+    );
+    for candidate in ["run[1]/c.ndjson", "run[1]/p[x]", "run[1]/p[x]/*.parquet"] {
+        let cfg = config(dir.path(), candidate, "", GATES);
+        let (out, json, _) = check(&cfg);
+        let j = judged(&out, json);
+        assert_eq!(j["inputs"]["candidate"]["rows"], 200, "{candidate}");
+        let files = j["inputs"]["candidate"]["files"].as_array().unwrap();
+        assert_eq!(files.len(), 1, "{candidate}");
+        assert!(
+            files[0]["path"].as_str().unwrap().contains("run[1]"),
+            "{candidate}: {files:?}"
+        );
+    }
+}
