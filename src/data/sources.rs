@@ -141,6 +141,10 @@ fn walk(input: &Path, root: &Path, pattern: Option<&str>) -> Result<Vec<Source>,
         _ => usize::MAX,
     };
     let mut out = Vec::new();
+    if !root.is_dir() {
+        // `nope/*.csv`: the glob matches nothing, which `finish` says.
+        return Ok(out);
+    }
     let walker = WalkDir::new(root)
         .follow_links(false)
         .min_depth(1)
@@ -347,6 +351,9 @@ mod tests {
         touch(dir.path(), &["x*.csv"]);
         let one = list(&dir.path().join("x*.csv")).unwrap();
         assert!(!one.multi);
+        // A glob under a folder that does not exist matches nothing.
+        let e = list(&dir.path().join("nope/*.csv")).unwrap_err();
+        assert!(e.message.contains("matches no data files"), "{e}");
     }
 
     #[test]
