@@ -74,6 +74,8 @@ pub fn run(ext: &str, data: &[u8]) {
         weight: (flags & 0x04 != 0).then(|| "w".to_string()),
         slicings,
         positive,
+        normalise_weights: flags & 0x04 != 0,
+        max_slices: data::DEFAULT_MAX_SLICES,
     };
     let loaded = data::load(&req);
     // The loader turns a panic inside polars into an input error, so that users get exit 2;

@@ -30,6 +30,8 @@ pub(crate) fn request(spec: &Spec) -> Request {
         weight: spec.columns.weight.clone(),
         slicings,
         positive: spec.positive.clone(),
+        normalise_weights: spec.weights == WeightKind::Sampling,
+        max_slices: spec.max_slices,
     }
 }
 

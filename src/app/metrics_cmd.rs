@@ -47,6 +47,9 @@ pub fn metrics(args: &MetricsArgs) -> Result<String, Error> {
         weight: args.weight.clone(),
         slicings: args.by.iter().map(|b| vec![b.clone()]).collect(),
         positive,
+        // Metrics do not depend on the weights' scale: normalising only keeps sums finite.
+        normalise_weights: true,
+        max_slices: data::DEFAULT_MAX_SLICES,
     };
     let paired = data::load(&req).map_err(|mut e| {
         // The loader speaks of the config file; here the names come from flags.

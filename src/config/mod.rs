@@ -184,6 +184,8 @@ pub struct Spec {
     pub weights: WeightKind,
     /// What a gate that judged nothing does to the verdict.
     pub on_nothing_judged: OnNothingJudged,
+    /// Most slices one slicing may have.
+    pub max_slices: usize,
     /// The gates, one per rule.
     pub gates: Vec<GateSpec>,
 }
@@ -598,6 +600,7 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         replicates,
         weights: raw.weights,
         on_nothing_judged: raw.on_nothing_judged,
+        max_slices: raw.max_slices.get() as usize,
         gates,
     })
 }

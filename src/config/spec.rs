@@ -57,6 +57,11 @@ pub struct RawConfig {
     /// is never a pass.
     #[serde(default)]
     pub on_nothing_judged: OnNothingJudged,
+    /// Most slices a `by:` column (or combination of columns) may have; more is refused
+    /// before any per-slice work (a near-unique column judges nothing).
+    #[serde(default = "default_max_slices")]
+    #[schemars(default = "default_max_slices")]
+    pub max_slices: std::num::NonZeroU32,
     /// The gates. Each entry may carry several rules; each rule is judged separately.
     pub gates: Vec<Located<Gate>>,
 }
@@ -339,6 +344,10 @@ fn default_min_negatives() -> u64 {
 }
 fn default_replicates() -> u32 {
     2000
+}
+fn default_max_slices() -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(crate::data::DEFAULT_MAX_SLICES as u32)
+        .unwrap_or(std::num::NonZeroU32::MIN)
 }
 
 /// A value with the 1-based line it was read from, so later checks can name the line.

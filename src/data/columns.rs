@@ -5,7 +5,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::read::Wanted;
-use super::{DataError, LabelValue, examples};
+use super::{Cause, DataError, LabelValue, examples};
 
 /// One file's validated columns, in file row order.
 pub(crate) struct Side {
@@ -51,7 +51,11 @@ impl Side {
                         ),
                     ));
                 }
-                if values.iter().sum::<f64>() <= 0.0 {
+                let sum = values.iter().sum::<f64>();
+                if !sum.is_finite() {
+                    return Err(DataError::of(path, Some(w), Cause::WeightSum));
+                }
+                if sum <= 0.0 {
                     return Err(DataError::new(
                         path,
                         Some(w),
@@ -67,6 +71,28 @@ impl Side {
             positive,
             weight,
         })
+    }
+}
+
+/// Sampling weights divided by their mean, so that weights equal up to scale (all 1e300,
+/// all 1) give the same numbers downstream and no sum of them overflows; every metric and
+/// variance is invariant to the scale. Equal weights become exactly 1. The sum was checked
+/// finite and positive when the column was read.
+pub(crate) fn normalise(weights: &mut [f64]) {
+    let (min, max) = weights
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &w| {
+            (lo.min(w), hi.max(w))
+        });
+    if min == max {
+        weights.iter_mut().for_each(|w| *w = 1.0);
+        return;
+    }
+    // Scaled by the largest first, the sum of tiny (subnormal) weights keeps its digits.
+    let sum: f64 = weights.iter().map(|w| w / max).sum();
+    let mean = sum / weights.len() as f64;
+    for w in weights.iter_mut() {
+        *w = (*w / max) / mean;
     }
 }
 

@@ -7,10 +7,72 @@
 //! bytes once, on the thread that hashes the file, with constant memory.
 
 use std::fmt::Write as _;
-use std::io::BufRead as _;
+use std::io::{BufRead as _, Read as _};
 use std::path::Path;
 
-use super::examples;
+use super::{Cause, DataError, examples};
+
+/// The longest physical line of a text file that is read: a row of predictions is a few
+/// hundred bytes; a line of many megabytes is a file without line breaks (or not text),
+/// on which polars would spend minutes.
+pub(crate) const MAX_LINE: u64 = 16 << 20;
+
+/// The checks that run on every text file before polars sees it, at memchr speed and in
+/// constant memory: a NUL byte (binary, UTF-16, or a crashed writer's zero-filled file),
+/// a UTF-16 byte-order mark, or a line longer than [`MAX_LINE`]. Each names the line.
+pub(crate) fn precheck(path: &Path) -> Result<(), DataError> {
+    let io = |e: std::io::Error| {
+        DataError::new(
+            path,
+            None,
+            format!("cannot read the file: {e}; check the path and its permissions"),
+        )
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut buf = vec![0u8; 1 << 20];
+    // File offset of `buf[0]`, the current line and the offset it starts at.
+    let (mut offset, mut line, mut line_start) = (0u64, 1u64, 0u64);
+    loop {
+        let n = file.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let chunk = &buf[..n];
+        if offset == 0 && (chunk.starts_with(b"\xFF\xFE") || chunk.starts_with(b"\xFE\xFF")) {
+            return Err(DataError::new(
+                path,
+                None,
+                "the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8",
+            ));
+        }
+        for pos in memchr::memchr2_iter(b'\n', 0, chunk) {
+            let at = offset + pos as u64;
+            if chunk[pos] == 0 {
+                return Err(DataError::of(
+                    path,
+                    None,
+                    Cause::NulByte { line, offset: at },
+                ));
+            }
+            if at - line_start > MAX_LINE {
+                break;
+            }
+            line += 1;
+            line_start = at + 1;
+        }
+        offset += n as u64;
+        if offset - line_start > MAX_LINE {
+            return Err(DataError::of(
+                path,
+                None,
+                Cause::LineTooLong {
+                    line,
+                    limit: MAX_LINE,
+                },
+            ));
+        }
+    }
+}
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use pair::{Ids, PairError, PairSide, pair_ids};
 pub use slices::Slicing;
 
 /// The label value that means "positive", when labels are not 0/1 or true/false.
@@ -65,16 +66,38 @@ pub struct Request {
     pub slicings: Vec<Vec<String>>,
     /// The positive label value, when labels are not 0/1 / booleans.
     pub positive: Option<LabelValue>,
+    /// Divide the weights by their mean (`weights: sampling`): weights equal up to scale
+    /// then give the same numbers, and no sum overflows. Frequency weights are counts and
+    /// stay as they are.
+    pub normalise_weights: bool,
+    /// Most slices one slicing may have (the config's `max_slices`).
+    pub max_slices: usize,
 }
 
-/// One input file as read: for the audit record.
+/// The default of `max_slices`: a slicing with more slices is refused.
+pub const DEFAULT_MAX_SLICES: usize = 1000;
+
+/// One input (a file, a folder or a glob) as read: for the audit record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileInfo {
     /// The path as given.
     pub path: PathBuf,
-    /// SHA-256 of the file's bytes, hex.
+    /// SHA-256 of the file's bytes, hex; for several files, of their `sha256sum` manifest.
     pub sha256: String,
     /// Data rows read.
+    pub rows: usize,
+    /// Every file read, in reading order; their rows add up to `rows`.
+    pub files: Vec<PartInfo>,
+}
+
+/// One file of an input as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartInfo {
+    /// The file's path.
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Data rows read from it.
     pub rows: usize,
 }
 
@@ -123,6 +146,158 @@ pub struct DataError {
     pub column: Option<String>,
     /// What is wrong, where, and how to fix it.
     pub message: String,
+    /// The problem as data, for the classes a caller may want to tell apart;
+    /// [`Cause::Other`] for the rest (the message says it all).
+    pub cause: Box<Cause>,
+}
+
+/// What went wrong, as data. The message of a [`DataError`] built from a cause is the
+/// cause's `Display`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Cause {
+    /// Described by the message only.
+    Other,
+    /// One input (a folder or a glob) holds files with different extensions:
+    /// `(extension, number of files, one of them)` each.
+    MixedExtensions(Vec<(String, usize, PathBuf)>),
+    /// One input lists the same file twice (through a symbolic link).
+    SameFileTwice {
+        /// The first listed path.
+        first: PathBuf,
+        /// The second path to the same file.
+        second: PathBuf,
+    },
+    /// A column has a different type in two files of one input.
+    PartTypes {
+        /// A file and the column's type in it.
+        first: (PathBuf, String),
+        /// Another file and the column's type there.
+        other: (PathBuf, String),
+    },
+    /// A NUL byte in a text file: binary, UTF-16, or what a crashed writer leaves.
+    NulByte {
+        /// 1-based line.
+        line: u64,
+        /// 0-based byte offset.
+        offset: u64,
+    },
+    /// A physical line longer than modelgate reads.
+    LineTooLong {
+        /// 1-based line.
+        line: u64,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The id column has a type modelgate cannot pair on (floats, booleans, dates, …).
+    IdType {
+        /// The column's type.
+        dtype: String,
+    },
+    /// Candidate ids are integers and baseline ids text, or the other way round.
+    IdTypes {
+        /// The candidate's id type.
+        candidate: String,
+        /// The baseline's id type.
+        baseline: String,
+    },
+    /// A `by:` column (or combination) has more distinct values than `max_slices`.
+    TooManySlices {
+        /// The column(s).
+        columns: Vec<String>,
+        /// Its distinct values (or combinations).
+        distinct: usize,
+        /// The configured limit.
+        max: usize,
+    },
+    /// The weights' sum is not a finite number.
+    WeightSum,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Other => f.write_str("input error"),
+            Cause::MixedExtensions(exts) => {
+                let parts: Vec<String> = exts
+                    .iter()
+                    .map(|(ext, n, example)| {
+                        let s = if *n == 1 { "" } else { "s" };
+                        format!("`.{ext}` ({n} file{s}, e.g. {})", example.display())
+                    })
+                    .collect();
+                write!(
+                    f,
+                    "mixes file extensions: {}; one input must hold files of one format and one extension: rename the files or point at them with a glob such as `dir/*.csv`",
+                    parts.join(", ")
+                )
+            }
+            Cause::SameFileTwice { first, second } => write!(
+                f,
+                "lists the same file twice ({} and {}, through a symbolic link); its rows would count twice: remove the link",
+                first.display(),
+                second.display()
+            ),
+            Cause::PartTypes { first, other } => write!(
+                f,
+                "the column is {} in {} but {} in {}; write every file of the input with one type per column",
+                first.1,
+                first.0.display(),
+                other.1,
+                other.0.display()
+            ),
+            Cause::NulByte { line, offset } => {
+                if *offset == 0 {
+                    write!(
+                        f,
+                        "the file starts with a NUL byte: it is binary, UTF-16, or was not written completely (a crashed writer leaves NUL bytes): write it again as UTF-8 text"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "line {line} holds a NUL byte (byte {offset}): the file is binary, UTF-16, or was not written completely (a crashed writer leaves NUL bytes): write it again as UTF-8 text"
+                    )
+                }
+            }
+            Cause::LineTooLong { line, limit } => write!(
+                f,
+                "line {line} is longer than {} MiB: this is not one row of predictions (a missing line break, or not a text file); check how the file was written",
+                limit / (1024 * 1024)
+            ),
+            Cause::IdType { dtype } => write!(
+                f,
+                "the id column holds {dtype} values; ids pair exactly only as integers or text: write them as integers or strings"
+            ),
+            Cause::IdTypes {
+                candidate,
+                baseline,
+            } => write!(
+                f,
+                "the candidate's ids are {candidate} but the baseline's are {baseline}; integer and text ids never pair (is `42` the same row as `\"042\"`?): write the ids with one type in both files"
+            ),
+            Cause::TooManySlices {
+                columns,
+                distinct,
+                max,
+            } => {
+                let what = if columns.len() == 1 {
+                    format!("`by: {}` has {distinct} distinct values", columns[0])
+                } else {
+                    format!(
+                        "`by: [{}]` has {distinct} distinct combinations",
+                        columns.join(", ")
+                    )
+                };
+                write!(
+                    f,
+                    "{what}, more than `max_slices` ({max}): slicing by a near-unique column judges nothing and costs memory; slice by a coarser column, or raise `max_slices`"
+                )
+            }
+            Cause::WeightSum => f.write_str(
+                "the weights add up to more than the largest finite number; rescale them (sampling weights matter only relative to each other)",
+            ),
+        }
+    }
 }
 
 impl DataError {
@@ -131,6 +306,17 @@ impl DataError {
             path: Some(path.to_path_buf()),
             column: column.map(str::to_string),
             message: message.into(),
+            cause: Box::new(Cause::Other),
+        }
+    }
+
+    /// An error whose message is the cause's.
+    pub(crate) fn of(path: &Path, column: Option<&str>, cause: Cause) -> Self {
+        DataError {
+            path: Some(path.to_path_buf()),
+            column: column.map(str::to_string),
+            message: cause.to_string(),
+            cause: Box::new(cause),
         }
     }
 }
@@ -170,7 +356,12 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
 
     let mut slicings = Vec::with_capacity(req.slicings.len());
     for cols in &req.slicings {
-        slicings.push(slices::build(&req.candidate, &cand.frame, cols)?);
+        slicings.push(slices::build(
+            &req.candidate,
+            &cand.frame,
+            cols,
+            req.max_slices,
+        )?);
     }
 
     let (baseline, baseline_file) = match &req.baseline {
@@ -201,6 +392,7 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
                 path: path.clone(),
                 sha256: base.sha256,
                 rows: base_side.len(),
+                files: base.files,
             };
             (Some(scores), Some(info))
         }
@@ -210,6 +402,7 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
         path: req.candidate.clone(),
         sha256: cand.sha256,
         rows: cand_side.len(),
+        files: cand.files,
     };
     // Sorted positions index rows with u32 to halve the memory of the one sort.
     if cand_side.len() > u32::MAX as usize {
@@ -224,10 +417,15 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
     }
     let columns::Side {
         positive,
-        weight,
+        mut weight,
         score,
         ..
     } = cand_side;
+    if let Some(w) = weight.as_mut()
+        && req.normalise_weights
+    {
+        columns::normalise(w);
+    }
     Ok(Paired {
         positive: positive.unwrap_or_default(),
         weight,

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::lint::{self, CsvReport, CsvShape};
 use super::parquet_pages;
-use super::{DataError, sources};
+use super::{Cause, DataError, sources};
 
 /// The columns to read from one file.
 pub(crate) struct Wanted<'a> {
@@ -23,10 +23,15 @@ pub(crate) struct Wanted<'a> {
     pub extra: &'a [String],
 }
 
-/// A file read into memory with its hash.
+/// One file of an input as read: for the audit record.
+pub(crate) type Part = super::PartInfo;
+
+/// An input (one file or many) read into memory, with its hash and its files.
 pub(crate) struct Loaded {
     pub frame: DataFrame,
     pub sha256: String,
+    /// Every file read, in reading order, with its rows (they sum to the frame's height).
+    pub files: Vec<Part>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -56,16 +61,169 @@ fn format_of(path: &Path) -> Result<Format, DataError> {
     }
 }
 
-/// Reads the wanted columns of `path`. With `required_all` every wanted column must
-/// exist; otherwise the label and weight are optional (the baseline may omit them).
+/// Reads the wanted columns of the input `path` (a file, a folder or a glob: see
+/// [`sources`]). With `required_all` every wanted column must exist; otherwise the label
+/// and weight are optional (the baseline may omit them).
 pub(crate) fn read(
     path: &Path,
     wanted: &Wanted<'_>,
     required_all: bool,
 ) -> Result<Loaded, DataError> {
-    if sources::is_glob(path) || path.is_dir() {
-        return read_many(path, wanted, required_all);
+    let listed = sources::list(path)?;
+    if !listed.multi {
+        let (frame, sha256) = read_one(path, &[], wanted, required_all, false)?;
+        let files = vec![Part {
+            path: path.to_path_buf(),
+            sha256: sha256.clone(),
+            rows: frame.height(),
+        }];
+        return Ok(Loaded {
+            frame,
+            sha256,
+            files,
+        });
     }
+    // One format for all: the extensions already agree (sources::list), this names it.
+    if let Some(first) = listed.files.first() {
+        format_of(&first.path)?;
+    }
+    // Every file is read on its own, so that an error names the file (and the line), and
+    // so that the rows of each are known; their frames are then stacked.
+    let mut frames: Vec<(&Path, DataFrame)> = Vec::with_capacity(listed.files.len());
+    let mut files = Vec::with_capacity(listed.files.len());
+    for source in &listed.files {
+        let (frame, sha256) = read_one(&source.path, &source.hive, wanted, required_all, true)?;
+        files.push(Part {
+            path: source.path.clone(),
+            sha256,
+            rows: frame.height(),
+        });
+        frames.push((&source.path, frame));
+    }
+    let sha256 = sources::manifest(files.iter().map(|f| (f.sha256.as_str(), f.path.as_path())));
+    let frame = stack(path, frames, wanted.id)?;
+    if frame.height() == 0 {
+        return Err(DataError::new(
+            path,
+            None,
+            "the files have a header but no rows",
+        ));
+    }
+    Ok(Loaded {
+        frame,
+        sha256,
+        files,
+    })
+}
+
+/// True for the types that hold text.
+fn is_text(d: &DataType) -> bool {
+    d.is_string() || d.is_categorical()
+}
+
+/// Stacks the frames of an input's files (those with rows). Every file must have the same
+/// columns. A column's types are unified (integers and floats give floats) except text
+/// with anything else, and the id's, which must be one type in every file: unifying them
+/// could change an id.
+fn stack(
+    input: &Path,
+    frames: Vec<(&Path, DataFrame)>,
+    id: Option<&str>,
+) -> Result<DataFrame, DataError> {
+    let Some((first_path, first)) = frames.first() else {
+        return Err(DataError::new(input, None, "no files to read"));
+    };
+    let names: Vec<String> = first
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    for (path, frame) in &frames[1..] {
+        for name in &names {
+            let Ok(column) = frame.column(name) else {
+                return Err(DataError::new(
+                    path,
+                    Some(name),
+                    format!(
+                        "the column `{name}` is missing here but present in {}; every file of the input needs the same columns",
+                        first_path.display()
+                    ),
+                ));
+            };
+            let Ok(want) = first.column(name).map(|c| c.dtype().clone()) else {
+                continue;
+            };
+            let got = column.dtype();
+            let clash = Some(name.as_str()) == id || is_text(&want) != is_text(got);
+            // An all-null column (a part with no value at all) unifies with anything.
+            let null = matches!(want, DataType::Null) || matches!(got, DataType::Null);
+            if &want != got && clash && !null {
+                return Err(DataError::of(
+                    path,
+                    Some(name),
+                    Cause::PartTypes {
+                        first: (first_path.to_path_buf(), want.to_string()),
+                        other: (path.to_path_buf(), got.to_string()),
+                    },
+                ));
+            }
+        }
+        if let Some(extra) = frame
+            .get_column_names()
+            .iter()
+            .find(|n| !names.iter().any(|m| m == n.as_str()))
+        {
+            return Err(DataError::new(
+                path,
+                Some(extra.as_str()),
+                format!(
+                    "the column `{extra}` is present here but missing in {}; every file of the input needs the same columns",
+                    first_path.display()
+                ),
+            ));
+        }
+    }
+    let nonempty: Vec<LazyFrame> = frames
+        .iter()
+        .filter(|(_, f)| f.height() > 0)
+        .map(|(_, f)| f.clone().lazy())
+        .collect();
+    if nonempty.len() <= 1 {
+        return Ok(frames
+            .iter()
+            .find(|(_, f)| f.height() > 0)
+            .map_or_else(|| first.clone(), |(_, f)| f.clone()));
+    }
+    let args = UnionArgs {
+        to_supertypes: true,
+        rechunk: false,
+        parallel: false,
+        ..Default::default()
+    };
+    concat(nonempty, args)
+        .and_then(|lf| lf.collect())
+        .map_err(|e| {
+            let text = e.to_string();
+            DataError::new(
+                input,
+                None,
+                format!(
+                    "cannot stack the files' rows: {}",
+                    text.lines().next().unwrap_or("").trim()
+                ),
+            )
+        })
+}
+
+/// Reads one file. `hive` values fill wanted columns the file lacks; `in_many` allows a
+/// file with a header but no rows (a Spark task with no output) as one of several.
+fn read_one(
+    path: &Path,
+    hive: &[(String, Option<String>)],
+    wanted: &Wanted<'_>,
+    required_all: bool,
+    in_many: bool,
+) -> Result<(DataFrame, String), DataError> {
     let format = format_of(path)?;
     let meta = std::fs::metadata(path).map_err(|e| {
         DataError::new(path, None, format!("cannot open the file: {e}; check the path (relative paths are relative to the config file)"))
@@ -82,12 +240,16 @@ pub(crate) fn read(
     }
 
     refuse_compressed(path, format)?;
+    if format != Format::Parquet {
+        // Before polars, which would spend minutes on a file of NULs or one endless line.
+        lint::precheck(path)?;
+    }
 
     // Hash (and, for CSV, check the record shape) on a second thread while polars reads:
     // the bytes come from the page cache.
     let (hashed, frame) = std::thread::scope(|s| {
         let hasher = s.spawn(|| hash_and_lint(path, format));
-        let frame = guarded_scan(path, format, wanted, required_all);
+        let frame = guarded_scan(path, format, wanted, required_all, hive);
         let hashed = hasher
             .join()
             .unwrap_or_else(|_| Err("hashing thread failed".to_string()));
@@ -120,82 +282,14 @@ pub(crate) fn read(
     }
     let (sha256, _) =
         hashed.map_err(|e| DataError::new(path, None, format!("cannot read the file: {e}")))?;
-    if frame.height() == 0 {
+    if frame.height() == 0 && !in_many {
         return Err(DataError::new(
             path,
             None,
             "the file has a header but no rows",
         ));
     }
-    Ok(Loaded { frame, sha256 })
-}
-
-/// Reads a glob (`eval/part-*.parquet`) or a folder of files of one format; polars expands
-/// it, and hive-style folder names (`country=DE/`) become columns.
-fn read_many(path: &Path, wanted: &Wanted<'_>, required_all: bool) -> Result<Loaded, DataError> {
-    const EXTS: [&str; 6] = ["csv", "parquet", "pq", "ndjson", "jsonl", "json"];
-    let listed = sources::list(path, &EXTS)
-        .map_err(|e| DataError::new(path, None, format!("cannot list the files: {e}")))?;
-    let Some(first) = listed.files.first() else {
-        let what = if path.is_dir() {
-            "is a directory with no data files (.csv, .parquet, .ndjson) in it"
-        } else {
-            "matches no data files (.csv, .parquet, .ndjson)"
-        };
-        return Err(DataError::new(
-            path,
-            None,
-            format!(
-                "{what}; point it at a file, a folder of files or a glob such as `eval/part-*.parquet`"
-            ),
-        ));
-    };
-    let format = format_of(first)?;
-    if let Some(other) = listed
-        .files
-        .iter()
-        .find(|f| format_of(f).map(|g| g != format).unwrap_or(true))
-    {
-        return Err(DataError::new(
-            path,
-            None,
-            format!(
-                "mixes file formats ({} and {}); point it at files of one format",
-                first.display(),
-                other.display()
-            ),
-        ));
-    }
-    let sha256 = sources::sha256(&listed)
-        .map_err(|e| DataError::new(path, None, format!("cannot read the files: {e}")))?;
-    // polars expands a folder for Parquet only; give it the files of other formats by glob.
-    let target = if path.is_dir() && format != Format::Parquet {
-        path.join("**").join(format!(
-            "*.{}",
-            first.extension().and_then(|e| e.to_str()).unwrap_or("csv")
-        ))
-    } else {
-        path.to_path_buf()
-    };
-    for file in &listed.files {
-        refuse_compressed(file, format)?;
-    }
-    let frame = guarded(path, format, || {
-        if format == Format::Parquet {
-            for file in &listed.files {
-                check_parquet_ranges(file)?;
-            }
-        }
-        scan(&target, format, wanted, required_all)
-    })?;
-    if frame.height() == 0 {
-        return Err(DataError::new(
-            path,
-            None,
-            "the files have a header but no rows",
-        ));
-    }
-    Ok(Loaded { frame, sha256 })
+    Ok((frame, sha256))
 }
 
 /// Refuses compressed text files up front. polars sniffs gzip, zlib and zstd magic bytes
@@ -266,12 +360,13 @@ fn guarded_scan(
     format: Format,
     wanted: &Wanted<'_>,
     required_all: bool,
+    hive: &[(String, Option<String>)],
 ) -> Result<DataFrame, DataError> {
     guarded(path, format, || {
         if format == Format::Parquet {
             check_parquet_ranges(path)?;
         }
-        scan(path, format, wanted, required_all)
+        scan(path, format, wanted, required_all, hive)
     })
 }
 
@@ -431,27 +526,48 @@ fn explain_failure(
     }
 }
 
+/// Reads the wanted columns of one file, named literally: polars never expands a pattern
+/// here (the input was listed by [`sources`]). Wanted columns the file lacks are taken
+/// from its `hive` folder names, as text.
 fn scan(
     path: &Path,
     format: Format,
     wanted: &Wanted<'_>,
     required_all: bool,
+    hive: &[(String, Option<String>)],
 ) -> Result<DataFrame, DataError> {
     let fail = |e: PolarsError| DataError::new(path, None, describe(format, e));
     let pl_path = PlRefPath::try_from_path(path).map_err(fail)?;
     let lf = match format {
         Format::Csv => LazyCsvReader::new(pl_path)
+            .with_glob(false)
             .with_has_header(true)
             .with_infer_schema_length(Some(10_000))
             .finish()
             .map_err(fail)?,
-        Format::Parquet => {
-            LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()).map_err(fail)?
+        Format::Parquet => LazyFrame::scan_parquet(
+            pl_path,
+            ScanArgsParquet {
+                glob: false,
+                hive_options: HiveOptions::new_disabled(),
+                ..Default::default()
+            },
+        )
+        .map_err(fail)?,
+        Format::Ndjson => {
+            // The NDJSON scan always expands globs (with the `glob` crate): escape the
+            // path so that it matches only itself.
+            let text = path.to_string_lossy();
+            let literal = if text.contains(['*', '?', '[']) {
+                PlRefPath::try_from_path(Path::new(&glob::Pattern::escape(&text))).map_err(fail)?
+            } else {
+                pl_path
+            };
+            LazyJsonLineReader::new(literal)
+                .with_infer_schema_length(std::num::NonZeroUsize::new(10_000))
+                .finish()
+                .map_err(fail)?
         }
-        Format::Ndjson => LazyJsonLineReader::new(pl_path)
-            .with_infer_schema_length(std::num::NonZeroUsize::new(10_000))
-            .finish()
-            .map_err(fail)?,
     };
     let mut lf = lf;
     let schema = lf.collect_schema().map_err(fail)?;
@@ -500,6 +616,13 @@ fn scan(
             }
             seen.push(name);
             select.push(col(name));
+        } else if let Some((_, value)) = hive.iter().find(|(k, _)| k == name) {
+            seen.push(name);
+            let value = match value {
+                Some(v) => lit(v.as_str()),
+                None => lit(NULL).cast(DataType::String),
+            };
+            select.push(value.alias(name));
         } else if required {
             return Err(DataError::new(
                 path,
@@ -606,7 +729,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.csv");
         std::fs::write(&path, "x^2,label,score\n1,0,0.1\n").unwrap();
-        let e = guarded_scan(&path, Format::Csv, &wanted(), true).unwrap_err();
+        let e = guarded_scan(&path, Format::Csv, &wanted(), true, &[]).unwrap_err();
         assert_eq!(e.path.as_deref(), Some(path.as_path()));
         assert!(e.message.contains("CSV reader failed unexpectedly"), "{e}");
         assert!(!IN_SCAN.with(Cell::get));

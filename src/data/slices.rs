@@ -1,11 +1,15 @@
 //! Slices: a code per row for each combination of slice-column values.
+//!
+//! A slicing may have at most `max_slices` slices: a near-unique `by:` column (an id, a
+//! timestamp) would judge nothing and cost memory and time per slice, so it is refused
+//! here, before any per-slice work, naming the column and its distinct values.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use polars::prelude::*;
 
-use super::DataError;
+use super::{Cause, DataError};
 
 /// One slicing: the rows split by the values of one or more columns.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,12 +94,38 @@ fn factorize(
     ))
 }
 
-/// Builds the slicing over `columns` (one or more) from the candidate's frame.
+/// Builds the slicing over `columns` (one or more) from the candidate's frame; more than
+/// `max_slices` slices (distinct values, or combinations) is an error.
 pub(crate) fn build(
     path: &Path,
     frame: &DataFrame,
     columns: &[String],
+    max_slices: usize,
 ) -> Result<Slicing, DataError> {
+    let too_many = |columns: &[String], distinct: usize| {
+        DataError::of(
+            path,
+            (columns.len() == 1).then(|| columns[0].as_str()),
+            Cause::TooManySlices {
+                columns: columns.to_vec(),
+                distinct,
+                max: max_slices,
+            },
+        )
+    };
+    // Count first (one hash pass, no per-row text): factorising a million values is the
+    // work to avoid.
+    for c in columns {
+        let s = frame
+            .column(c)
+            .map_err(|_| DataError::new(path, Some(c), "the slice column is missing"))?;
+        let distinct = s
+            .n_unique()
+            .map_err(|e| DataError::new(path, Some(c), format!("cannot count slices: {e}")))?;
+        if distinct > max_slices {
+            return Err(too_many(std::slice::from_ref(c), distinct));
+        }
+    }
     let mut parts = Vec::with_capacity(columns.len());
     for c in columns {
         parts.push(factorize(path, frame, c)?);
@@ -128,6 +158,9 @@ pub(crate) fn build(
             }
         };
         codes.push(code);
+    }
+    if combo_of.len() > max_slices {
+        return Err(too_many(columns, combo_of.len()));
     }
     // Per-column codes are already in sorted key order, so sorting tuples sorts keys.
     let mut combos: Vec<(Vec<u32>, u32)> = combo_of.into_iter().collect();

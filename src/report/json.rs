@@ -224,10 +224,23 @@ fn render(doc: &Obj) -> String {
 /// The JSON result document. Deterministic: same run, same bytes.
 pub fn result_json(run: &Run) -> String {
     let file = |f: &crate::data::FileInfo| {
+        // Every file read, with its rows: what was hashed is what was read and counted.
+        let files = f
+            .files
+            .iter()
+            .map(|p| {
+                Obj::default()
+                    .put("path", json!(p.path.display().to_string()))
+                    .put("sha256", json!(p.sha256))
+                    .put("rows", json!(p.rows))
+                    .into()
+            })
+            .collect();
         Obj::default()
             .put("path", json!(f.path.display().to_string()))
             .put("sha256", json!(f.sha256))
             .put("rows", json!(f.rows))
+            .put("files", Node::Arr(files))
     };
     let mut inputs = Obj::default().put("candidate", file(&run.candidate));
     if let Some(b) = &run.baseline {
