@@ -47,25 +47,37 @@ const CDF16: [u16; 8] = {
     out
 };
 
+/// The count of every 16-bit uniform: `COUNT16[u] = #{k : u ≥ CDF16[k]}`, one lookup
+/// instead of eight comparisons per lane (64 KiB, stays in cache).
+static COUNT16: [u8; 65_536] = {
+    let mut out = [0u8; 65_536];
+    let mut u = 0;
+    while u < 65_536 {
+        let mut c = 0u8;
+        let mut k = 0;
+        while k < 8 {
+            if u >= CDF16[k] as usize {
+                c += 1;
+            }
+            k += 1;
+        }
+        out[u] = c;
+        u += 1;
+    }
+    out
+};
+
 /// The Poisson(1) counts of original row `row` in the [`LANES`] replicates of the batch
-/// keyed by `key`. Branch-free, so it vectorises.
+/// keyed by `key`: two mixes, eight table lookups.
 #[inline(always)]
 pub fn counts(key: u64, row: u32) -> [u8; LANES] {
     let r = 2 * u64::from(row);
     let a = mix(key.wrapping_add(GAMMA.wrapping_mul(r + 1)));
     let b = mix(key.wrapping_add(GAMMA.wrapping_mul(r + 2)));
-    let mut u = [0u16; LANES];
-    for l in 0..4 {
-        u[l] = (a >> (16 * l)) as u16;
-        u[l + 4] = (b >> (16 * l)) as u16;
-    }
-    let mut c = [0u8; LANES];
-    for t in CDF16 {
-        for l in 0..LANES {
-            c[l] += u8::from(u[l] >= t);
-        }
-    }
-    c
+    std::array::from_fn(|l| {
+        let word = if l < 4 { a } else { b };
+        COUNT16[((word >> (16 * (l % 4))) & 0xFFFF) as usize]
+    })
 }
 
 /// The uniform in `(0, 1)` at `index` of the stream keyed by `key`: one mix, no state.
