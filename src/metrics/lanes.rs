@@ -10,6 +10,8 @@
 //! and the tie structure, which is the same for every reweighting, is found once
 //! ([`Ties::new`]). Values are those of [`evaluate`](super::evaluate) with the same
 //! per-row weights (proven by the tests below on heavy ties and zero weights).
+// Lane and stratum loops index several parallel arrays by the same lane or label.
+#![allow(clippy::needless_range_loop)]
 
 use super::stream::{Kernel, Point, Sums, cut_of, value};
 use super::{Confusion, Groups, MetricId, Plan, Ranked, Value};

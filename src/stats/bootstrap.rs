@@ -18,6 +18,8 @@
 //!
 //! Batches of eight replicates run in parallel (rayon) and are collected in replicate
 //! order: results are identical bit for bit whatever the number of threads.
+// Lane and stratum loops index several parallel arrays by the same lane or label.
+#![allow(clippy::needless_range_loop)]
 
 use rayon::prelude::*;
 

@@ -19,6 +19,8 @@
 //!
 //! Each `(group, label)` stratum is then rescaled to its total weight (stratification), as
 //! in the row-level pass.
+// Lane and stratum loops index several parallel arrays by the same lane or label.
+#![allow(clippy::needless_range_loop)]
 
 use super::resample::{LANES, Stream, counts};
 use super::{RowGroups, bootstrap::Batch};
