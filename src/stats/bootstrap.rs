@@ -420,6 +420,22 @@ impl Batch {
     }
 }
 
+/// Per stratum and lane, the factor that gives the resampled stratum its total weight
+/// back (stratification); a stratum with weight that drew none collapses its group.
+fn stratum_scales(sums: &[Lanes], total: &[f64], batch: &mut Batch) -> Vec<Lanes> {
+    let mut scale = vec![[0.0; LANES]; sums.len()];
+    for (st, (got, want)) in sums.iter().zip(total).enumerate() {
+        for l in 0..LANES {
+            if got[l] > 0.0 {
+                scale[st][l] = want / got[l];
+            } else if *want > 0.0 {
+                batch.collapse(st / 2, l);
+            }
+        }
+    }
+    scale
+}
+
 /// The ranking metrics' side: each model's tie structure, walked per batch.
 struct Walk {
     plan: Plan,
@@ -497,16 +513,7 @@ impl Walk {
             }
         }
         let mut batch = Batch::new(ranked.len(), count, self.plan.metrics.len());
-        let mut scale = vec![[0.0; LANES]; 2 * count];
-        for (st, (got, want)) in sums.iter().zip(total).enumerate() {
-            for l in 0..LANES {
-                if got[l] > 0.0 {
-                    scale[st][l] = want / got[l];
-                } else if *want > 0.0 {
-                    batch.collapse(st / 2, l);
-                }
-            }
-        }
+        let scale = stratum_scales(&sums, total, &mut batch);
         for (m, (r, (codes, ties))) in ranked.iter().zip(&self.sorted).enumerate() {
             let g = Groups {
                 codes: codes.as_deref(),
@@ -727,16 +734,7 @@ impl Little {
                     }
                 }
                 let mut batch = Batch::new(ranked.len(), count, width);
-                let mut scale = vec![[0.0; LANES]; 2 * count];
-                for (st, (got, want)) in sums.iter().zip(total).enumerate() {
-                    for l in 0..LANES {
-                        if got[l] > 0.0 {
-                            scale[st][l] = want / got[l];
-                        } else if *want > 0.0 {
-                            batch.collapse(st / 2, l);
-                        }
-                    }
-                }
+                let scale = stratum_scales(&sums, total, &mut batch);
                 walk(&|mem| counts[mem as usize], &scale, &mut batch);
                 batch
             })
