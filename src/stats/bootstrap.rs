@@ -490,6 +490,13 @@ impl Walk {
         total: &[f64],
     ) -> Batch {
         let count = groups.count;
+        // The batch's Poisson(1) counts, drawn once in row order and read by the stratum
+        // sums and both models' walks (8 bytes a row, not three generator passes).
+        let drawn: Vec<[u8; LANES]> = if frequency {
+            Vec::new()
+        } else {
+            (0..positive.len() as u32).map(|r| counts(key, r)).collect()
+        };
         // Per row and lane: count × weight (frequency: a Poisson(w) count).
         let lane_weight = |row: u32, w: f64| -> Lanes {
             if frequency {
@@ -501,7 +508,7 @@ impl Walk {
                     }
                 })
             } else {
-                counts(key, row).map(|c| f64::from(c) * w)
+                drawn[row as usize].map(|c| f64::from(c) * w)
             }
         };
         let mut sums = vec![[0.0; LANES]; 2 * count];
