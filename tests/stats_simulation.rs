@@ -115,8 +115,16 @@ fn delong_interval_of_auc_delta_covers_95_percent() {
 }
 
 /// Bootstrap coverage of the AUC and AP deltas, and the bootstrap SE of the AUC delta
-/// against DeLong's (a paired bootstrap must agree with the paired variance).
-fn bootstrap_study(n: usize, reps: u32, replicates: u32, seed: u64) -> (f64, f64, f64) {
+/// against DeLong's (a paired bootstrap must agree with the paired variance). `little`
+/// forces the bag of little bootstraps (at 50,000 rows both label strata are subsampled:
+/// 5,000 positives and 45,000 negatives, subsets of 2,000 rows each).
+fn bootstrap_study(
+    n: usize,
+    reps: u32,
+    replicates: u32,
+    seed: u64,
+    little: bool,
+) -> (f64, f64, f64) {
     let truth_auc = true_auc(MU_C) - true_auc(MU_B);
     let truth_ap = true_ap(MU_C, 0.1) - true_ap(MU_B, 0.1);
     let plan = Plan {
@@ -130,11 +138,11 @@ fn bootstrap_study(n: usize, reps: u32, replicates: u32, seed: u64) -> (f64, f64
         let spec = BootstrapSpec {
             replicates,
             seed: u64::from(r),
-            confidence: 0.95,
-            frequency: false,
-            little_above: bootstrap::LITTLE_ABOVE,
+            little_above: if little { 0 } else { u64::MAX },
+            ..BootstrapSpec::default()
         };
         let boot = bootstrap::paired(&s.candidate, &s.baseline, RowGroups::ALL, &plan, &spec);
+        assert_eq!(boot.little, little);
         let d_auc = boot.cell(0, 0).delta.as_ref().expect("paired");
         let d_ap = boot.cell(0, 1).delta.as_ref().expect("paired");
         hit_auc += usize::from(covers(d_auc.interval.expect("interval"), truth_auc));
@@ -158,7 +166,7 @@ fn bootstrap_is_paired_and_roughly_calibrated() {
     // Small enough for a debug build: the coverage band is loose here (50 samples); the
     // SE ratio is the sharp check (resampling the models independently, unpaired, would
     // inflate it well above 1).
-    let (auc, ap, ratio) = bootstrap_study(1000, 50, 200, 7);
+    let (auc, ap, ratio) = bootstrap_study(1000, 50, 200, 7, false);
     eprintln!(
         "bootstrap (50 samples of 1000 rows, B=200): AUC {auc:.3}, AP {ap:.3}, SE/DeLong {ratio:.3}"
     );
@@ -172,7 +180,7 @@ fn bootstrap_is_paired_and_roughly_calibrated() {
 #[test]
 #[ignore = "coverage study, ~80 s in release: cargo test --release --test suite stats_simulation -- --ignored"]
 fn bootstrap_intervals_cover_95_percent() {
-    let (auc, ap, ratio) = bootstrap_study(N, 1000, 1000, 11);
+    let (auc, ap, ratio) = bootstrap_study(N, 1000, 1000, 11, false);
     eprintln!("bootstrap (1000 samples, B=1000): AUC {auc:.3}, AP {ap:.3}, SE/DeLong {ratio:.3}");
     assert!((0.93..=0.97).contains(&auc), "AUC coverage {auc}");
     assert!((0.93..=0.97).contains(&ap), "AP coverage {ap}");
@@ -399,49 +407,9 @@ fn cell_bootstrap_significant_gate_rarely_fires_on_equal_models() {
     );
 }
 
-/// Coverage of the AUC and AP deltas by the bag of little bootstraps, forced on at a size
-/// where both label strata are subsampled (5,000 positives and 45,000 negatives, subsets
-/// of 2,000 rows each), with the SE of the AUC delta against DeLong's.
-fn little_study(n: usize, reps: u32, replicates: u32, seed: u64) -> (f64, f64, f64) {
-    let truth_auc = true_auc(MU_C) - true_auc(MU_B);
-    let truth_ap = true_ap(MU_C, 0.1) - true_ap(MU_B, 0.1);
-    let plan = Plan {
-        metrics: vec![MetricId::RocAuc, MetricId::PrAuc],
-        threshold: 0.5,
-    };
-    let mut rng = Rng(seed);
-    let (mut hit_auc, mut hit_ap, mut se_ratio) = (0, 0, 0.0);
-    for r in 0..reps {
-        let s = sample(&mut rng, n, MU_C, MU_B, RHO);
-        let spec = BootstrapSpec {
-            replicates,
-            seed: u64::from(r),
-            little_above: 0,
-            ..BootstrapSpec::default()
-        };
-        let boot = bootstrap::paired(&s.candidate, &s.baseline, RowGroups::ALL, &plan, &spec);
-        assert!(boot.little);
-        let d_auc = boot.cell(0, 0).delta.as_ref().expect("paired");
-        let d_ap = boot.cell(0, 1).delta.as_ref().expect("paired");
-        hit_auc += usize::from(covers(d_auc.interval.expect("interval"), truth_auc));
-        hit_ap += usize::from(covers(d_ap.interval.expect("interval"), truth_ap));
-        let dl = delong::paired(
-            &s.candidate,
-            &s.baseline,
-            RowGroups::ALL,
-            WeightMode::Sampling,
-            0.95,
-        )[0]
-        .expect("defined");
-        se_ratio += d_auc.se / dl.se;
-    }
-    let r = f64::from(reps);
-    (hit_auc as f64 / r, hit_ap as f64 / r, se_ratio / r)
-}
-
 #[test]
 fn little_bootstrap_intervals_cover_95_percent() {
-    let (auc, ap, ratio) = little_study(50_000, 400, 384, 77);
+    let (auc, ap, ratio) = bootstrap_study(50_000, 400, 384, 77, true);
     eprintln!(
         "bag of little bootstraps (400 samples of 50,000 rows, B=384): AUC {auc:.3}, AP {ap:.3}, SE/DeLong {ratio:.3}"
     );
