@@ -216,23 +216,22 @@ fn significant_gate_rarely_fires_on_equal_models() {
     assert!(rate <= 0.05, "false alarm rate {rate}");
 }
 
-#[test]
-fn bootstrap_significant_gate_rarely_fires_on_equal_models() {
+/// Share of `reps` pairs of equally good models (binormal, noise correlation `rho`) on
+/// which a `significant` no-regression gate on the PR-AUC delta fires.
+fn ap_false_alarms(seed: u64, n: usize, rho: f64, reps: u64, replicates: u32, little: bool) -> f64 {
     let plan = Plan {
         metrics: vec![MetricId::PrAuc],
         threshold: 0.5,
     };
-    let mut rng = Rng(1234);
-    let reps: u64 = 100;
+    let mut rng = Rng(seed);
     let mut fired = 0usize;
     for r in 0..reps {
-        let s = sample(&mut rng, 600, MU_B, MU_B, 0.0);
+        let s = sample(&mut rng, n, MU_B, MU_B, rho);
         let spec = BootstrapSpec {
-            replicates: 200,
+            replicates,
             seed: r,
-            confidence: 0.95,
-            frequency: false,
-            little_above: bootstrap::LITTLE_ABOVE,
+            little_above: if little { 0 } else { u64::MAX },
+            ..BootstrapSpec::default()
         };
         let boot = bootstrap::paired(&s.candidate, &s.baseline, RowGroups::ALL, &plan, &spec);
         let delta = boot.cell(0, 0).delta.as_ref().expect("paired");
@@ -245,8 +244,13 @@ fn bootstrap_significant_gate_rarely_fires_on_equal_models() {
         .expect("interval");
         fired += usize::from(!d.pass);
     }
-    let rate = fired as f64 / reps as f64;
-    eprintln!("bootstrap significant gate (AP) on equal models: fired {fired}/{reps} = {rate:.3}");
+    fired as f64 / reps as f64
+}
+
+#[test]
+fn bootstrap_significant_gate_rarely_fires_on_equal_models() {
+    let rate = ap_false_alarms(1234, 600, 0.0, 100, 200, false);
+    eprintln!("bootstrap significant gate (AP) on equal models: fired {rate:.3}");
     assert!(rate <= 0.06, "false alarm rate {rate}");
 }
 
@@ -423,35 +427,7 @@ fn little_bootstrap_intervals_cover_95_percent() {
 
 #[test]
 fn little_bootstrap_significant_gate_rarely_fires_on_equal_models() {
-    let plan = Plan {
-        metrics: vec![MetricId::PrAuc],
-        threshold: 0.5,
-    };
-    let mut rng = Rng(8765);
-    let reps: u64 = 300;
-    let mut fired = 0usize;
-    for r in 0..reps {
-        let s = sample(&mut rng, 50_000, MU_B, MU_B, 0.3);
-        let spec = BootstrapSpec {
-            replicates: 384,
-            seed: r,
-            little_above: 0,
-            ..BootstrapSpec::default()
-        };
-        let boot = bootstrap::paired(&s.candidate, &s.baseline, RowGroups::ALL, &plan, &spec);
-        let delta = boot.cell(0, 0).delta.as_ref().expect("paired");
-        let d = decide(
-            f64::NAN,
-            delta.interval.ok(),
-            Bound::AtLeast(0.0),
-            Evidence::Significant,
-        )
-        .expect("interval");
-        fired += usize::from(!d.pass);
-    }
-    let rate = fired as f64 / reps as f64;
-    eprintln!(
-        "little bootstrap significant gate (AP) on equal models: fired {fired}/{reps} = {rate:.3}"
-    );
+    let rate = ap_false_alarms(8765, 50_000, 0.3, 300, 384, true);
+    eprintln!("little bootstrap significant gate (AP) on equal models: fired {rate:.3}");
     assert!(rate <= 0.05, "false alarm rate {rate}");
 }
