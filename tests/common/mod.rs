@@ -106,3 +106,38 @@ pub fn modelgate() -> Command {
     }
     c
 }
+
+/// A Python interpreter that can import every module in `modules`, or `None` after printing
+/// a visible skip line. Looked up in `MODELGATE_PYTHON` (set by `.ci/run`), then the venv
+/// `.ci/run` prepares (`$MODELGATE_VENV`, default `~/.cache/modelgate-venv`), then `python3`.
+pub fn python_with(test: &str, modules: &[&str]) -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(p) = std::env::var_os("MODELGATE_PYTHON") {
+        candidates.push(PathBuf::from(p));
+    }
+    let venv = std::env::var_os("MODELGATE_VENV")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/modelgate-venv")));
+    if let Some(v) = venv {
+        candidates.push(v.join("bin/python"));
+    }
+    candidates.push(PathBuf::from("python3"));
+    let probe = format!("import {}", modules.join(", "));
+    for python in candidates {
+        let ok = std::process::Command::new(&python)
+            .args(["-c", &probe])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if ok {
+            return Some(python);
+        }
+    }
+    eprintln!(
+        "SKIPPED {test}: needs the Python modules {modules:?}; `.ci/run` installs them \
+         (python3 -m venv ~/.cache/modelgate-venv && ~/.cache/modelgate-venv/bin/pip install -r .ci/requirements.txt)"
+    );
+    None
+}
