@@ -3,7 +3,8 @@
 //! The pipeline runs one way, one module per stage:
 //! [`config`] (YAML → validated spec) → [`data`] (files → paired, validated columns) →
 //! [`metrics`] (sorted arrays → values) → [`stats`] (intervals, tests, corrections) →
-//! [`gate`] (spec + values → outcomes) → [`report`] (outcomes → Markdown, JSON, JUnit) →
+//! [`measure`] (spec + data → the plan of what to compute, then the evidence) →
+//! [`gate`] (spec + evidence → outcomes) → [`report`] (outcomes → Markdown, JSON, JUnit) →
 //! [`publish`] (GitHub, GitLab). Lower stages never reach up. [`app`] wires the stages
 //! into the commands of [`cli`].
 #![warn(missing_docs)]
@@ -13,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod data;
 pub mod gate;
+pub mod measure;
 pub mod metrics;
 pub mod publish;
 pub mod report;

@@ -9,12 +9,12 @@ use std::io::{IsTerminal, Write};
 
 use sha2::{Digest, Sha256};
 
-use super::measure::{self, Measurements};
 use super::progress::Progress;
 use super::{Error, guard, write_file};
 use crate::cli::{CheckArgs, PublishMode};
 use crate::config::{self, Overrides, Severity, Spec};
 use crate::gate::{self, Outcome, Settings, Status, Verdict};
+use crate::measure::{self, Measurements};
 use crate::publish;
 use crate::report::{self, Run, escape, not_judged_text, slice_label};
 
@@ -62,8 +62,10 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     let Measurements {
         measured,
         metrics,
-        notes,
-    } = measure::measure(&spec, &data, &progress);
+        methods,
+    } = measure::measure(&spec, &data, &mut |stage| {
+        progress.stage(report::stage_text(&stage))
+    });
     progress.finish();
 
     let settings = Settings {
@@ -91,7 +93,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         outcomes,
         verdict,
         metrics,
-        notes,
+        methods,
         not_judged,
         on_nothing_judged: spec.on_nothing_judged,
         warnings,

@@ -8,18 +8,14 @@
 use std::path::{Path, PathBuf};
 
 use super::Error;
-use crate::config::{ConfigError, Evidence, Rule, Spec, Test};
+use crate::config::{ConfigError, Rule, Spec};
 use crate::data::Paired;
-use crate::metrics::{Direction, MetricId};
+use crate::measure::Plan;
 use crate::report::RunWarning;
 
 /// The most memory the bootstrap's replicate arrays may take: 4 GiB. A run that would need
 /// more is refused (exit 2) before anything is allocated, with a hint.
 pub const BOOTSTRAP_BUDGET_BYTES: u64 = 4 << 30;
-
-/// Mirrors `measure::CHEAP_BOOTSTRAP`: point gates get bootstrap intervals only while
-/// rows × replicates stays below this, so only then do they cost replicate memory.
-const CHEAP_BOOTSTRAP: u64 = 400_000_000;
 
 /// Arrays of one value per replicate held at once for one (slice, metric) cell: with a
 /// baseline, the per-replicate values of both models, the candidate's and the delta's
@@ -39,34 +35,25 @@ pub struct BootstrapCost {
 }
 
 /// Estimates the memory the bootstrap will take, before it runs: one cell per bootstrapped
-/// metric and slice (`slices` gives the number of slices of a `by:` list; the whole set is
+/// metric and slice of the measuring [`Plan`] (`slices` gives the number of slices of a `by:` list; the whole set is
 /// one), 8 bytes per replicate and array.
 pub fn bootstrap_cost(
     spec: &Spec,
-    rows: usize,
     has_baseline: bool,
     slices: impl Fn(&[String]) -> usize,
 ) -> BootstrapCost {
-    let cheap = (rows as u64).saturating_mul(u64::from(spec.replicates)) <= CHEAP_BOOTSTRAP;
-    let mut levels: Vec<(&[String], Vec<MetricId>)> = Vec::new();
-    for g in &spec.gates {
-        let boot = g.test != Test::Delong
-            && g.metric.direction() != Direction::Neutral
-            && (cheap || g.evidence != Evidence::Point);
-        if !boot {
-            continue;
-        }
-        match levels.iter_mut().find(|(by, _)| *by == g.by.as_slice()) {
-            Some((_, ms)) if ms.contains(&g.metric) => {}
-            Some((_, ms)) => ms.push(g.metric),
-            None => levels.push((g.by.as_slice(), vec![g.metric])),
-        }
-    }
-    let cells: u64 = levels
+    // The same plan the measuring runs: which metrics each slicing bootstraps.
+    let cells: u64 = Plan::of(spec, true)
+        .levels
         .iter()
-        .map(|(by, ms)| {
-            let n = if by.is_empty() { 1 } else { slices(by).max(1) };
-            (n as u64).saturating_mul(ms.len() as u64)
+        .filter_map(|level| {
+            let boot = level.bootstrap.as_ref()?;
+            let n = if level.by.is_empty() {
+                1
+            } else {
+                slices(&level.by).max(1)
+            };
+            Some((n as u64).saturating_mul(boot.metrics.len() as u64))
         })
         .fold(0, u64::saturating_add);
     let arrays = if has_baseline {
@@ -84,7 +71,7 @@ pub fn bootstrap_cost(
 /// Refuses (exit 2) a run whose bootstrap would need more than
 /// [`BOOTSTRAP_BUDGET_BYTES`], before it allocates anything.
 pub fn check_bootstrap_budget(spec: &Spec, data: &Paired) -> Result<(), Error> {
-    let cost = bootstrap_cost(spec, data.len(), data.baseline.is_some(), |by| {
+    let cost = bootstrap_cost(spec, data.baseline.is_some(), |by| {
         data.slicing(by).map_or(1, |s| s.len())
     });
     if cost.bytes > BOOTSTRAP_BUDGET_BYTES {
@@ -187,20 +174,21 @@ mod tests {
             1000,
         );
         // roc_auc uses DeLong, rows is a count: only pr_auc by country (40 slices).
-        let c = bootstrap_cost(&s, 10_000, true, |_| 40);
+        let c = bootstrap_cost(&s, true, |_| 40);
         assert_eq!(c.cells, 40);
         assert_eq!(c.bytes, 1000 * 8 * 40 * ARRAYS_WITH_BASELINE);
     }
 
     #[test]
-    fn point_gates_on_big_data_cost_nothing_but_evidence_gates_do() {
+    fn every_bootstrapped_gate_costs_whatever_its_evidence() {
+        // Point gates get intervals at every size too: they count as much as evidence gates.
         let s = spec("  - metric: pr_auc\n    max_regression: 0.01\n", 100_000);
-        assert_eq!(bootstrap_cost(&s, 10_000_000, true, |_| 1).cells, 0);
+        assert_eq!(bootstrap_cost(&s, true, |_| 1).cells, 1);
         let s = spec(
             "  - metric: pr_auc\n    max_regression: 0.01\n    evidence: confident\n    by: shop\n",
             100_000,
         );
-        let c = bootstrap_cost(&s, 10_000_000, true, |_| 1_000);
+        let c = bootstrap_cost(&s, true, |_| 1_000);
         assert!(c.bytes > BOOTSTRAP_BUDGET_BYTES, "{c:?}");
     }
 }

@@ -2,9 +2,10 @@
 
 use crate::cli::{Format, MetricsArgs};
 use crate::data::{self, LabelValue, Request};
-use crate::gate::{SliceKey, num};
-use crate::metrics::{self, Groups, MetricId, Plan, Ranked};
-use crate::report::{MetricsRow, escape, metrics_document};
+use crate::measure::{self, MetricsRow};
+use crate::metrics::{MetricId, Plan, Ranked};
+use crate::report::{metrics_csv, metrics_document, metrics_markdown, metrics_table};
+use crate::stats::RowGroups;
 
 use super::Error;
 
@@ -86,178 +87,33 @@ pub fn metrics(args: &MetricsArgs) -> Result<String, Error> {
         &paired.positive,
         paired.weight.as_deref(),
     );
-    let mut rows: Vec<MetricsRow> = Vec::new();
-    let mut push = |table: metrics::Table, keys: Vec<SliceKey>| {
-        for (k, key) in keys.into_iter().enumerate() {
-            rows.push(MetricsRow {
-                slice: key,
-                rows: table.rows[k],
-                positives: table.positives[k],
-                candidate: plan
-                    .metrics
-                    .iter()
-                    .copied()
-                    .zip(table.group(k).iter().copied())
-                    .collect(),
-                baseline: None,
-            });
-        }
-    };
-    push(
-        metrics::evaluate(&ranked, Groups::ALL, &plan, |_, _, _| 1.0),
-        vec![Vec::new()],
+    let mut rows: Vec<MetricsRow> = measure::table_rows(
+        &[Vec::new()],
+        &plan,
+        &measure::evaluate(&ranked, RowGroups::ALL, &plan),
+        None,
     );
     for s in &paired.slicings {
-        let codes = ranked.gather(&s.codes);
-        let table = metrics::evaluate(
-            &ranked,
-            Groups {
-                codes: Some(&codes),
-                count: s.len(),
-            },
+        let groups = RowGroups {
+            codes: Some(&s.codes),
+            count: s.len(),
+        };
+        let table = measure::evaluate(&ranked, groups, &plan);
+        rows.extend(measure::table_rows(
+            &measure::slice_keys(s),
             &plan,
-            |_, _, _| 1.0,
-        );
-        let keys = s
-            .keys
-            .iter()
-            .map(|k| s.columns.iter().cloned().zip(k.iter().cloned()).collect())
-            .collect();
-        push(table, keys);
+            &table,
+            None,
+        ));
     }
     let mut out = match args.format {
         Format::Json => metrics_document(&rows),
-        Format::Csv => csv(&rows, &plan),
-        Format::Markdown => markdown(&rows, &plan),
-        Format::Table => table(&rows, &plan),
+        Format::Csv => metrics_csv(&rows, &plan.metrics),
+        Format::Markdown => metrics_markdown(&rows, &plan.metrics),
+        Format::Table => metrics_table(&rows, &plan.metrics),
     };
     if !in_unit && !explicit && args.format == Format::Table {
         out.push_str("\n(scores leave [0, 1]: log_loss, brier and ece are not shown)\n");
     }
     Ok(out)
-}
-
-fn slice_text(slice: &SliceKey) -> String {
-    crate::report::slice_label(slice)
-}
-
-fn cells(row: &MetricsRow) -> Vec<String> {
-    let mut c = vec![
-        slice_text(&row.slice),
-        row.rows.to_string(),
-        row.positives.to_string(),
-    ];
-    c.extend(row.candidate.iter().map(|(_, v)| match v {
-        Ok(x) => num(*x),
-        Err(_) => "undefined".into(),
-    }));
-    c
-}
-
-fn header(plan: &Plan) -> Vec<String> {
-    let mut h = vec!["slice".to_string(), "n".to_string(), "n_pos".to_string()];
-    h.extend(plan.metrics.iter().map(|m| m.to_string()));
-    h
-}
-
-fn table(rows: &[MetricsRow], plan: &Plan) -> String {
-    let mut grid = vec![header(plan)];
-    // A terminal table: slice values from the data cannot start a line or send escapes.
-    grid.extend(rows.iter().map(|r| {
-        let mut c = cells(r);
-        c[0] = escape::terminal(&c[0]);
-        c
-    }));
-    let widths: Vec<usize> = (0..grid[0].len())
-        .map(|j| grid.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut s = String::new();
-    for (i, r) in grid.iter().enumerate() {
-        let line: Vec<String> = r
-            .iter()
-            .enumerate()
-            .map(|(j, c)| {
-                if j == 0 {
-                    format!("{c:<w$}", w = widths[j])
-                } else {
-                    format!("{c:>w$}", w = widths[j])
-                }
-            })
-            .collect();
-        s.push_str(line.join("  ").trim_end());
-        s.push('\n');
-        if i == 0 {
-            s.push_str(
-                &widths
-                    .iter()
-                    .map(|w| "─".repeat(*w))
-                    .collect::<Vec<_>>()
-                    .join("  "),
-            );
-            s.push('\n');
-        }
-    }
-    s
-}
-
-fn csv_field(s: &str) -> String {
-    // Quote fields that need it, and defuse spreadsheet formulas.
-    let s = if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-fn csv(rows: &[MetricsRow], plan: &Plan) -> String {
-    let mut s = header(plan)
-        .iter()
-        .map(|h| csv_field(h))
-        .collect::<Vec<_>>()
-        .join(",");
-    s.push('\n');
-    for r in rows {
-        let mut c = vec![
-            slice_text(&r.slice),
-            r.rows.to_string(),
-            r.positives.to_string(),
-        ];
-        // Full precision in CSV: it is for machines.
-        c.extend(
-            r.candidate
-                .iter()
-                .map(|(_, v)| v.map(|x| x.to_string()).unwrap_or_default()),
-        );
-        s.push_str(&c.iter().map(|x| csv_field(x)).collect::<Vec<_>>().join(","));
-        s.push('\n');
-    }
-    s
-}
-
-fn markdown(rows: &[MetricsRow], plan: &Plan) -> String {
-    let h = header(plan);
-    let mut s = format!(
-        "| {} |\n",
-        h.iter()
-            .map(|x| escape::md(x))
-            .collect::<Vec<_>>()
-            .join(" | ")
-    );
-    s.push_str(&format!("|{}\n", "---|".repeat(h.len())));
-    for r in rows {
-        let c = cells(r);
-        s.push_str(&format!(
-            "| {} |\n",
-            c.iter()
-                .map(|x| escape::md(x))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        ));
-    }
-    s
 }

@@ -2,7 +2,6 @@
 
 mod check;
 pub mod guard;
-mod measure;
 mod metrics_cmd;
 mod progress;
 
@@ -15,6 +14,7 @@ pub use metrics_cmd::metrics;
 use crate::cli::{InitArgs, ValidateArgs};
 use crate::config::{self, ConfigError};
 use crate::data::DataError;
+use crate::measure;
 
 /// Why a command could not judge: every variant is exit code 2, except a strict publish
 /// failure (3).

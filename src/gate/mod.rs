@@ -11,102 +11,12 @@ use std::fmt::Write as _;
 use crate::config::{
     Correction, Evidence, GateSpec, MinSlice, OnNothingJudged, Rule, Severity, Test,
 };
+use crate::measure::{Estimate, Measured, SliceKey, Spread};
 use crate::metrics::{Direction, MetricId};
 use crate::stats::Interval;
 use crate::stats::correction;
 use crate::stats::decision::{self, Bound, Hypothesis};
 use crate::stats::mcnemar::McNemar;
-
-/// A slice: `(column, value)` pairs, empty for the whole data set; `None` = missing value.
-pub type SliceKey = Vec<(String, Option<String>)>;
-
-/// How the spread of an estimate is known, for margin p-values and detectable effects.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Spread {
-    /// No spread (no row-level data for it).
-    None,
-    /// Normal approximation with this standard error (DeLong).
-    Normal(f64),
-    /// Bootstrap replicate values of the quantity.
-    Replicates(Vec<f64>),
-}
-
-impl Spread {
-    fn se(&self) -> Option<f64> {
-        match self {
-            Spread::None => None,
-            Spread::Normal(se) => Some(*se),
-            Spread::Replicates(r) if r.len() > 1 => {
-                let n = r.len() as f64;
-                let mean = r.iter().sum::<f64>() / n;
-                Some((r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
-            }
-            Spread::Replicates(_) => None,
-        }
-    }
-
-    fn negated(&self) -> Spread {
-        match self {
-            Spread::Replicates(r) => Spread::Replicates(r.iter().map(|x| -x).collect()),
-            other => other.clone(),
-        }
-    }
-}
-
-/// A point estimate with its interval and spread.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Estimate {
-    /// The value.
-    pub value: f64,
-    /// Its confidence interval, when row-level data allow one.
-    pub interval: Option<Interval>,
-    /// How its spread is known.
-    pub spread: Spread,
-}
-
-impl Estimate {
-    /// A bare value without interval.
-    pub fn point(value: f64) -> Self {
-        Estimate {
-            value,
-            interval: None,
-            spread: Spread::None,
-        }
-    }
-
-    fn negated(&self) -> Estimate {
-        Estimate {
-            value: -self.value,
-            interval: self.interval.map(|iv| Interval {
-                lo: -iv.hi,
-                hi: -iv.lo,
-            }),
-            spread: self.spread.negated(),
-        }
-    }
-}
-
-/// What was measured for one gate's metric on one slice.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Measured {
-    /// The slice (empty = whole data set).
-    pub slice: SliceKey,
-    /// Rows in the slice.
-    pub rows: u64,
-    /// Positive rows in the slice.
-    pub positives: u64,
-    /// The candidate's value, or why it has none.
-    pub candidate: Result<Estimate, String>,
-    /// The baseline's value, when there is a baseline.
-    pub baseline: Option<Result<f64, String>>,
-    /// The raw delta (candidate − baseline) with its interval, when there is a baseline.
-    pub delta: Option<Result<Estimate, String>>,
-    /// McNemar's counts, for McNemar gates.
-    pub mcnemar: Option<McNemar>,
-    /// For an accuracy gate: McNemar among positives and among negatives, so that overall
-    /// accuracy cannot hide a recall drop on imbalanced data.
-    pub mcnemar_context: Vec<(&'static str, McNemar)>,
-}
 
 /// A gate's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -77,8 +77,16 @@ impl Groups<'static> {
     };
 }
 
+/// The decision rule of every thresholded metric, McNemar and the bootstrap's cells: a row
+/// is predicted positive iff its score is at least the threshold (scikit-learn's
+/// `y_score >= threshold` of `precision_recall_curve`). The one place this rule is written.
+#[inline]
+pub fn predicted_positive(score: f64, threshold: f64) -> bool {
+    score >= threshold
+}
+
 /// What to compute: the metrics, in output order, and the decision threshold.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     /// Metrics to compute, in the order of [`Table`] columns.
     pub metrics: Vec<MetricId>,

@@ -223,7 +223,7 @@ impl Acc {
         if k.ap {
             self.ap += dtp * precision;
         }
-        if k.confusion && self.last >= k.threshold {
+        if k.confusion && super::predicted_positive(self.last, k.threshold) {
             self.tp_t = self.tp;
             self.fp_t = self.fp;
         }

@@ -8,8 +8,10 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value as Json, json};
 
-use super::{MetricsRow, Run, not_judged_text};
-use crate::gate::{Cause, NotJudged, NothingJudged, Outcome, SliceKey};
+use super::{Run, not_judged_text};
+use crate::gate::{Cause, NotJudged, NothingJudged, Outcome};
+use crate::measure::MetricsRow;
+use crate::measure::SliceKey;
 use crate::metrics::{MetricId, Value};
 use crate::stats::mcnemar::McNemar;
 
@@ -294,7 +296,7 @@ pub fn result_json(run: &Run) -> String {
             "metrics",
             Node::Arr(run.metrics.iter().map(metrics_json).collect()),
         )
-        .put("notes", json!(run.notes));
+        .put("notes", json!(super::method_notes(&run.methods)));
     render(&doc)
 }
 

@@ -420,7 +420,12 @@ pub fn markdown(run: &Run) -> Document {
         confidence => num(run.confidence),
         seed => run.seed,
         version => run.version.clone(),
-        notes => Value::from(Serde(run.notes.iter().map(|n| md(n)).collect::<Vec<_>>())),
+        notes => Value::from(Serde(
+            super::method_notes(&run.methods)
+                .iter()
+                .map(|n| md(n))
+                .collect::<Vec<_>>()
+        )),
     };
     let mut env = Environment::new();
     if let Ok(syntax) = SyntaxConfig::builder().trim_blocks(true).build() {

@@ -10,33 +10,20 @@ pub mod escape;
 mod json;
 mod junit;
 mod markdown;
+mod metrics_table;
 mod openmetrics;
 
 pub use budget::{Document, Section};
 pub use json::{metrics_document, result_json};
 pub use junit::junit_xml;
 pub use markdown::markdown;
+pub use metrics_table::{metrics_csv, metrics_markdown, metrics_table};
 pub use openmetrics::openmetrics;
 
 use crate::config::OnNothingJudged;
 use crate::data::FileInfo;
-use crate::gate::{NotJudged, NothingJudged, Outcome, SliceKey, Verdict};
-use crate::metrics::{MetricId, Value};
-
-/// Metric values of both models on one slice.
-#[derive(Debug, Clone)]
-pub struct MetricsRow {
-    /// The slice (empty = whole data set).
-    pub slice: SliceKey,
-    /// Rows in the slice.
-    pub rows: u64,
-    /// Positive rows in the slice.
-    pub positives: u64,
-    /// Candidate values, in metric order.
-    pub candidate: Vec<(MetricId, Value)>,
-    /// Baseline values, when there is a baseline.
-    pub baseline: Option<Vec<(MetricId, Value)>>,
-}
+use crate::gate::{NotJudged, NothingJudged, Outcome, Verdict};
+use crate::measure::{DelongMethod, Methods, MetricsRow, SliceKey, Stage};
 
 /// Everything a report shows about one `check` run.
 #[derive(Debug, Clone)]
@@ -65,8 +52,8 @@ pub struct Run {
     pub verdict: Verdict,
     /// Metric values: the whole set first, then every slice a gate touches.
     pub metrics: Vec<MetricsRow>,
-    /// Methods notes shown in the report's details (variance kind, replicates, …).
-    pub notes: Vec<String>,
+    /// How intervals and tests were computed, worded by [`method_notes`].
+    pub methods: Methods,
     /// Gates that judged nothing (every slice skipped, or none): never a pass.
     pub not_judged: Vec<NotJudged>,
     /// What a blocking gate that judged nothing does (`on_nothing_judged`).
@@ -165,4 +152,64 @@ pub fn slice_label(slice: &SliceKey) -> String {
         .map(|(c, v)| format!("{c}={}", v.as_deref().unwrap_or("(missing)")))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The methods notes of a run: one sentence per method used (unescaped).
+pub fn method_notes(m: &Methods) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(b) = &m.bootstrap {
+        notes.push(format!(
+            "Bootstrap: {} paired replicates (Poisson), stratified by label{}, percentile intervals, seed {}{}",
+            b.replicates,
+            if b.sliced { " and slice" } else { "" },
+            b.seed,
+            if b.little {
+                "; ranking metrics on large data by the bag of little bootstraps (Kleiner et al. 2014)"
+            } else {
+                ""
+            }
+        ));
+        if b.collapsed > 0 {
+            notes.push(format!(
+                "{} slice replicate(s) of the bootstrap left a label stratum empty and were not counted",
+                b.collapsed
+            ));
+        }
+    }
+    if let Some(d) = m.delong {
+        notes.push(
+            match d {
+                DelongMethod::Unweighted => {
+                    "DeLong (fast, Sun & Xu 2014): paired z test and Wald intervals, as R pROC"
+                }
+                DelongMethod::SamplingWeights => {
+                    "DeLong with sampling-weight (sandwich) variance for the weighted rows"
+                }
+                DelongMethod::FrequencyWeights => {
+                    "DeLong with frequency weights (each weight counts rows)"
+                }
+            }
+            .to_string(),
+        );
+    }
+    notes
+}
+
+/// The progress line's words for a measuring stage.
+pub fn stage_text(stage: &Stage<'_>) -> String {
+    let level = |by: &[String]| {
+        if by.is_empty() {
+            "overall".to_string()
+        } else {
+            format!("by {}", by.join(", "))
+        }
+    };
+    match stage {
+        Stage::Sorting => "sorting scores".into(),
+        Stage::Metrics(by) => format!("metrics {}", level(by)),
+        Stage::Delong(by) => format!("DeLong {}", level(by)),
+        Stage::Bootstrap { replicates, by } => {
+            format!("bootstrap, {replicates} replicates, {}", level(by))
+        }
+    }
 }

@@ -163,7 +163,7 @@ impl Cells {
             let mut j = 1;
             for (m, s) in data.scores.iter().enumerate() {
                 let p = s[r];
-                if plan.confusion && p >= plan.threshold {
+                if plan.confusion && crate::metrics::predicted_positive(p, plan.threshold) {
                     pred |= 1 << m;
                 }
                 if plan.log_loss {

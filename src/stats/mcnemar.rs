@@ -100,7 +100,8 @@ pub fn from_scores(
             Target::Recall => y,
             Target::Specificity => !y,
         };
-        let (rc, rb) = ((sc >= threshold) == y, (sb >= threshold) == y);
+        let positive = |s: f64| crate::metrics::predicted_positive(s, threshold);
+        let (rc, rb) = (positive(sc) == y, positive(sb) == y);
         let cell = &mut counts[groups.of(i)];
         cell.0 += u64::from(in_target && rc && !rb);
         cell.1 += u64::from(in_target && !rc && rb);

@@ -1,0 +1,334 @@
+//! The evidence a [`Plan`] asks for: metric tables, DeLong, the bootstrap and McNemar on
+//! every slicing, handed to the gates as [`Measured`] values.
+
+use super::{
+    BootstrapMethod, DelongMethod, Estimate, Measured, Measurements, Methods, MetricsRow, Plan,
+    SliceKey, Spread, Stage,
+};
+use crate::config::{GateSpec, Spec, Test, WeightKind};
+use crate::data::{self, DataError, Paired, Slicing};
+use crate::metrics::{self, Groups, MetricId, Ranked, Table, Value};
+use crate::stats::bootstrap::{self, BootstrapResult};
+use crate::stats::delong::{self, Auc, PairedAuc, WeightMode};
+use crate::stats::mcnemar::{self, McNemar, Target};
+use crate::stats::{RowGroups, Undefined};
+
+/// Probability metrics need scores in [0, 1]; ranking metrics take any score.
+pub fn check_probabilities(spec: &Spec, data: &Paired) -> Result<(), DataError> {
+    if let Some(g) = spec.gates.iter().find(|g| g.metric.needs_probabilities()) {
+        let why = format!(
+            "gate `{}` (config line {}) needs probabilities",
+            g.id, g.line
+        );
+        data::check_unit_interval(
+            &data.candidate,
+            &data.candidate_file.path,
+            &spec.columns.score,
+            &why,
+        )?;
+        if let (Some(b), Some(f)) = (&data.baseline, &data.baseline_file) {
+            data::check_unit_interval(b, &f.path, &spec.columns.score, &why)?;
+        }
+    }
+    Ok(())
+}
+
+/// True when every score of both models lies in [0, 1].
+fn probabilities(data: &Paired) -> bool {
+    let ok = |s: &[f64]| s.iter().all(|&x| (0.0..=1.0).contains(&x));
+    ok(&data.candidate) && data.baseline.as_deref().is_none_or(ok)
+}
+
+/// One model's metric table over `groups` (per-row codes, as the data gives them).
+pub fn evaluate(r: &Ranked, groups: RowGroups<'_>, plan: &metrics::Plan) -> Table {
+    let sorted = groups.sorted_for(r);
+    metrics::evaluate(
+        r,
+        Groups {
+            codes: sorted.as_deref(),
+            count: groups.count,
+        },
+        plan,
+        |_, _, _| 1.0,
+    )
+}
+
+/// The keys of a slicing's slices, as `(column, value)` pairs.
+pub fn slice_keys(s: &Slicing) -> Vec<SliceKey> {
+    s.keys
+        .iter()
+        .map(|k| s.columns.iter().cloned().zip(k.iter().cloned()).collect())
+        .collect()
+}
+
+/// One row per slice of metric tables computed with `plan`.
+pub fn table_rows(
+    keys: &[SliceKey],
+    plan: &metrics::Plan,
+    cand: &Table,
+    base: Option<&Table>,
+) -> Vec<MetricsRow> {
+    let w = plan.metrics.len();
+    keys.iter()
+        .enumerate()
+        .map(|(k, key)| {
+            let pick = |t: &Table| -> Vec<(MetricId, Value)> {
+                plan.metrics
+                    .iter()
+                    .enumerate()
+                    .map(|(j, m)| (*m, t.values[k * w + j]))
+                    .collect()
+            };
+            MetricsRow {
+                slice: key.clone(),
+                rows: cand.rows[k],
+                positives: cand.positives[k],
+                candidate: pick(cand),
+                baseline: base.map(pick),
+            }
+        })
+        .collect()
+}
+
+fn value_result(v: Value) -> Result<f64, String> {
+    v.map_err(|u| u.reason().to_string())
+}
+
+/// DeLong on one slicing: per slice, the candidate alone or paired with the baseline.
+enum DelongResult {
+    Single(Vec<Result<Auc, Undefined>>),
+    Paired(Vec<Result<PairedAuc, Undefined>>),
+}
+
+/// Computes everything the gates and the report need; `stage` hears what runs now.
+pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> Measurements {
+    stage(Stage::Sorting);
+    let weight = data.weight.as_deref();
+    let cand_r = Ranked::new(&data.candidate, &data.positive, weight);
+    let base_r = data
+        .baseline
+        .as_ref()
+        .map(|b| Ranked::new(b, &data.positive, weight));
+    let mode = match spec.weights {
+        WeightKind::Sampling => WeightMode::Sampling,
+        WeightKind::Frequency => WeightMode::Frequency,
+    };
+    let plan = Plan::of(spec, probabilities(data));
+
+    let mut measured: Vec<Vec<Measured>> = vec![Vec::new(); spec.gates.len()];
+    let mut rows: Vec<MetricsRow> = Vec::new();
+    let mut boot_used: Option<BootstrapMethod> = None;
+    for level in &plan.levels {
+        let (groups, keys) = if level.by.is_empty() {
+            (RowGroups::ALL, vec![Vec::new()])
+        } else {
+            let Some(s) = data.slicing(&level.by) else {
+                continue;
+            };
+            (
+                RowGroups {
+                    codes: Some(&s.codes),
+                    count: s.len(),
+                },
+                slice_keys(s),
+            )
+        };
+        stage(Stage::Metrics(&level.by));
+        let cand = evaluate(&cand_r, groups, &level.table);
+        let base = base_r.as_ref().map(|b| evaluate(b, groups, &level.table));
+
+        let dl = level.delong.then(|| {
+            stage(Stage::Delong(&level.by));
+            match &base_r {
+                Some(b) => {
+                    DelongResult::Paired(delong::paired(&cand_r, b, groups, mode, spec.confidence))
+                }
+                None => {
+                    DelongResult::Single(delong::single(&cand_r, groups, mode, spec.confidence))
+                }
+            }
+        });
+        let boot = level.bootstrap.as_ref().map(|bplan| {
+            stage(Stage::Bootstrap {
+                replicates: spec.replicates,
+                by: &level.by,
+            });
+            let bs = bootstrap::BootstrapSpec {
+                replicates: spec.replicates,
+                seed: spec.seed,
+                confidence: spec.confidence,
+                frequency: spec.weights == WeightKind::Frequency,
+                little_above: bootstrap::LITTLE_ABOVE,
+            };
+            let b = match &base_r {
+                Some(base) => bootstrap::paired(&cand_r, base, groups, bplan, &bs),
+                None => bootstrap::single(&cand_r, groups, bplan, &bs),
+            };
+            (bplan, b)
+        });
+
+        for &gi in &level.gates {
+            let g = &spec.gates[gi];
+            let evidence = Evidence {
+                level_plan: &level.table,
+                cand: &cand,
+                base: base.as_ref(),
+                delong: dl.as_ref(),
+                boot: boot.as_ref().map(|(p, b)| (*p, b)),
+            };
+            measured[gi] = gate_measured(g, spec, data, groups, &keys, &evidence);
+        }
+        if let Some((_, b)) = &boot {
+            let u = boot_used.get_or_insert(BootstrapMethod {
+                replicates: spec.replicates,
+                seed: spec.seed,
+                sliced: false,
+                little: false,
+                collapsed: 0,
+            });
+            u.sliced |= !level.by.is_empty();
+            u.little |= b.little;
+            u.collapsed += b.collapsed.iter().sum::<u32>();
+        }
+        rows.extend(table_rows(&keys, &level.table, &cand, base.as_ref()));
+    }
+    let delong = spec.gates.iter().any(|g| g.test == Test::Delong).then_some(
+        match (data.weight.is_some(), spec.weights) {
+            (false, _) => DelongMethod::Unweighted,
+            (true, WeightKind::Sampling) => DelongMethod::SamplingWeights,
+            (true, WeightKind::Frequency) => DelongMethod::FrequencyWeights,
+        },
+    );
+    Measurements {
+        measured,
+        metrics: rows,
+        methods: Methods {
+            bootstrap: boot_used,
+            delong,
+        },
+    }
+}
+
+/// What one slicing computed, for the gates judged on it.
+struct Evidence<'a> {
+    level_plan: &'a metrics::Plan,
+    cand: &'a Table,
+    base: Option<&'a Table>,
+    delong: Option<&'a DelongResult>,
+    boot: Option<(&'a metrics::Plan, &'a BootstrapResult)>,
+}
+
+/// One gate's [`Measured`] per slice: the values from the table, the interval and spread
+/// from DeLong or the bootstrap, McNemar's counts for a McNemar gate.
+fn gate_measured(
+    g: &GateSpec,
+    spec: &Spec,
+    data: &Paired,
+    groups: RowGroups<'_>,
+    keys: &[SliceKey],
+    ev: &Evidence<'_>,
+) -> Vec<Measured> {
+    let col = ev
+        .level_plan
+        .metrics
+        .iter()
+        .position(|m| *m == g.metric)
+        .unwrap_or(0);
+    let w = ev.level_plan.metrics.len();
+    let mcnemar_per_group = match (g.test, &data.baseline) {
+        (Test::Mcnemar, Some(b)) => Some(mcnemar_groups(g.metric, data, b, groups, spec.threshold)),
+        _ => None,
+    };
+    // Overall accuracy can hide a recall drop on imbalanced data: show both classes.
+    let context = match (&mcnemar_per_group, g.metric, &data.baseline) {
+        (Some(_), MetricId::Accuracy, Some(b)) => Some((
+            mcnemar_groups(MetricId::Recall, data, b, groups, spec.threshold),
+            mcnemar_groups(MetricId::Specificity, data, b, groups, spec.threshold),
+        )),
+        _ => None,
+    };
+    keys.iter()
+        .enumerate()
+        .map(|(k, key)| {
+            let cv = ev.cand.values[k * w + col];
+            let bv = ev.base.map(|t| t.values[k * w + col]);
+            let mut cand_est = value_result(cv).map(Estimate::point);
+            let mut delta_est = match (cv, bv) {
+                (Ok(c), Some(Ok(b))) => Some(Ok(Estimate::point(c - b))),
+                (Err(u), Some(_)) | (_, Some(Err(u))) => Some(Err(u.reason().to_string())),
+                (_, None) => None,
+            };
+            if g.test == Test::Delong {
+                match ev.delong {
+                    Some(DelongResult::Paired(p)) => {
+                        if let Ok(pa) = &p[k] {
+                            if let Ok(c) = &mut cand_est {
+                                c.interval = Some(pa.candidate.interval);
+                                c.spread = Spread::Normal(pa.candidate.se);
+                            }
+                            if let Some(Ok(d)) = &mut delta_est {
+                                d.interval = Some(pa.interval);
+                                d.spread = Spread::Normal(pa.se);
+                            }
+                        }
+                    }
+                    Some(DelongResult::Single(s)) => {
+                        if let (Ok(a), Ok(c)) = (&s[k], &mut cand_est) {
+                            c.interval = Some(a.interval);
+                            c.spread = Spread::Normal(a.se);
+                        }
+                    }
+                    None => {}
+                }
+            } else if let Some((plan, b)) = ev.boot
+                && let Some(j) = plan.metrics.iter().position(|m| *m == g.metric)
+            {
+                let cell = b.cell(k, j);
+                if let (Ok(c), Ok(iv)) = (&mut cand_est, cell.candidate.interval) {
+                    c.interval = Some(iv);
+                    c.spread = Spread::Replicates(cell.candidate.defined_values().collect());
+                }
+                if let (Some(Ok(d)), Some(e)) = (&mut delta_est, &cell.delta)
+                    && let Ok(iv) = e.interval
+                {
+                    d.interval = Some(iv);
+                    d.spread = Spread::Replicates(e.defined_values().collect());
+                }
+            }
+            Measured {
+                slice: key.clone(),
+                rows: ev.cand.rows[k],
+                positives: ev.cand.positives[k],
+                candidate: cand_est,
+                baseline: bv.map(value_result),
+                delta: delta_est,
+                mcnemar: mcnemar_per_group.as_ref().map(|v| v[k]),
+                mcnemar_context: context
+                    .as_ref()
+                    .map(|(r, sp)| {
+                        vec![
+                            ("among positives (recall)", r[k]),
+                            ("among negatives (specificity)", sp[k]),
+                        ]
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// McNemar per group for an accuracy / recall / specificity gate.
+fn mcnemar_groups(
+    metric: MetricId,
+    data: &Paired,
+    base: &[f64],
+    groups: RowGroups<'_>,
+    t: f64,
+) -> Vec<McNemar> {
+    let target = match metric {
+        MetricId::Recall => Target::Recall,
+        MetricId::Specificity => Target::Specificity,
+        _ => Target::Accuracy,
+    };
+    mcnemar::from_scores(target, &data.positive, &data.candidate, base, t, groups)
+}

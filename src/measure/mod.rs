@@ -1,0 +1,190 @@
+//! Measuring: from a validated spec and paired data to the evidence each gate needs.
+//!
+//! A stage of its own between [`crate::stats`] and [`crate::gate`]: [`plan`] decides from
+//! the spec alone what to compute on which slicing (pure, unit-tested), [`measure`] computes
+//! it. Each model's rows are sorted once ([`Ranked::new`](crate::metrics::Ranked::new));
+//! every slicing's metric table, DeLong and bootstrap reuse that order. Nothing here writes
+//! English: the methods used are [`Methods`], progress is a [`Stage`]; `report` words them.
+
+mod evidence;
+pub mod plan;
+
+pub use evidence::{check_probabilities, evaluate, measure, slice_keys, table_rows};
+pub use plan::{Plan, request};
+
+use crate::metrics::{MetricId, Value};
+use crate::stats::Interval;
+use crate::stats::mcnemar::McNemar;
+
+/// A slice: `(column, value)` pairs, empty for the whole data set; `None` = missing value.
+pub type SliceKey = Vec<(String, Option<String>)>;
+
+/// How the spread of an estimate is known, for margin p-values and detectable effects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Spread {
+    /// No spread (no row-level data for it).
+    None,
+    /// Normal approximation with this standard error (DeLong).
+    Normal(f64),
+    /// Bootstrap replicate values of the quantity.
+    Replicates(Vec<f64>),
+}
+
+impl Spread {
+    /// The standard error: DeLong's, or the replicates' sample standard deviation.
+    pub fn se(&self) -> Option<f64> {
+        match self {
+            Spread::None => None,
+            Spread::Normal(se) => Some(*se),
+            Spread::Replicates(r) if r.len() > 1 => {
+                let n = r.len() as f64;
+                let mean = r.iter().sum::<f64>() / n;
+                Some((r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
+            }
+            Spread::Replicates(_) => None,
+        }
+    }
+
+    /// The spread of the negated quantity.
+    pub fn negated(&self) -> Spread {
+        match self {
+            Spread::Replicates(r) => Spread::Replicates(r.iter().map(|x| -x).collect()),
+            other => other.clone(),
+        }
+    }
+}
+
+/// A point estimate with its interval and spread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// The value.
+    pub value: f64,
+    /// Its confidence interval, when row-level data allow one.
+    pub interval: Option<Interval>,
+    /// How its spread is known.
+    pub spread: Spread,
+}
+
+impl Estimate {
+    /// A bare value without interval.
+    pub fn point(value: f64) -> Self {
+        Estimate {
+            value,
+            interval: None,
+            spread: Spread::None,
+        }
+    }
+
+    /// The estimate of the negated quantity (interval ends swapped).
+    pub fn negated(&self) -> Estimate {
+        Estimate {
+            value: -self.value,
+            interval: self.interval.map(|iv| Interval {
+                lo: -iv.hi,
+                hi: -iv.lo,
+            }),
+            spread: self.spread.negated(),
+        }
+    }
+}
+
+/// What was measured for one gate's metric on one slice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    /// The slice (empty = whole data set).
+    pub slice: SliceKey,
+    /// Rows in the slice.
+    pub rows: u64,
+    /// Positive rows in the slice.
+    pub positives: u64,
+    /// The candidate's value, or why it has none.
+    pub candidate: Result<Estimate, String>,
+    /// The baseline's value, when there is a baseline.
+    pub baseline: Option<Result<f64, String>>,
+    /// The raw delta (candidate − baseline) with its interval, when there is a baseline.
+    pub delta: Option<Result<Estimate, String>>,
+    /// McNemar's counts, for McNemar gates.
+    pub mcnemar: Option<McNemar>,
+    /// For an accuracy gate: McNemar among positives and among negatives, so that overall
+    /// accuracy cannot hide a recall drop on imbalanced data.
+    pub mcnemar_context: Vec<(&'static str, McNemar)>,
+}
+
+/// Metric values of both models on one slice.
+#[derive(Debug, Clone)]
+pub struct MetricsRow {
+    /// The slice (empty = whole data set).
+    pub slice: SliceKey,
+    /// Rows in the slice.
+    pub rows: u64,
+    /// Positive rows in the slice.
+    pub positives: u64,
+    /// Candidate values, in metric order.
+    pub candidate: Vec<(MetricId, Value)>,
+    /// Baseline values, when there is a baseline.
+    pub baseline: Option<Vec<(MetricId, Value)>>,
+}
+
+/// Everything the gates and the report need from one run.
+#[derive(Debug, Clone)]
+pub struct Measurements {
+    /// Per gate (spec order), one entry per slice (one for the whole set).
+    pub measured: Vec<Vec<Measured>>,
+    /// Metric values: the whole set first, then each slicing's slices.
+    pub metrics: Vec<MetricsRow>,
+    /// How the intervals and tests were computed.
+    pub methods: Methods,
+}
+
+/// The statistical methods a run used, for the report's methods notes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Methods {
+    /// The bootstrap, when any gate used it.
+    pub bootstrap: Option<BootstrapMethod>,
+    /// DeLong, when any gate used it.
+    pub delong: Option<DelongMethod>,
+}
+
+/// How the bootstrap ran, over every slicing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootstrapMethod {
+    /// Replicates per slicing.
+    pub replicates: u32,
+    /// The resampling seed.
+    pub seed: u64,
+    /// Some slicing was bootstrapped, so strata are (slice, label).
+    pub sliced: bool,
+    /// Ranking metrics used the bag of little bootstraps (large data).
+    pub little: bool,
+    /// Slice replicates that left a label stratum empty and were not counted.
+    pub collapsed: u32,
+}
+
+/// DeLong's variance, by the kind of row weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DelongMethod {
+    /// Unweighted rows: the fast DeLong of Sun & Xu (2014), as R pROC.
+    Unweighted,
+    /// Sampling weights: a sandwich variance.
+    SamplingWeights,
+    /// Frequency weights: each weight counts rows.
+    FrequencyWeights,
+}
+
+/// What a long run is doing now, for a progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage<'a> {
+    /// Sorting each model's scores.
+    Sorting,
+    /// The metric table of one slicing (empty = the whole set).
+    Metrics(&'a [String]),
+    /// DeLong on one slicing.
+    Delong(&'a [String]),
+    /// The bootstrap on one slicing.
+    Bootstrap {
+        /// Replicates.
+        replicates: u32,
+        /// The slicing.
+        by: &'a [String],
+    },
+}
