@@ -84,6 +84,17 @@ pub struct CheckArgs {
     /// Show a progress line on stderr even outside a terminal or in CI.
     #[arg(long)]
     pub progress: bool,
+    /// On a pass, point the alias at this MLflow model version and tag the version with the
+    /// verdict and hashes (`models:/<name>/<version>@<alias>`; needs MLFLOW_TRACKING_URI).
+    #[arg(long, value_name = "MODEL_URI")]
+    pub promote: Option<String>,
+    /// Log each gate's value, delta and status, and the JSON and Markdown reports, to this
+    /// MLflow run (needs MLFLOW_TRACKING_URI).
+    #[arg(long, value_name = "RUN_ID")]
+    pub log_run: Option<String>,
+    /// With --promote / --log-run: print what would change in MLflow and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Output format of `modelgate metrics`.

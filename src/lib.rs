@@ -5,7 +5,9 @@
 //! [`metrics`] (sorted arrays → values) → [`stats`] (intervals, tests, corrections) →
 //! [`measure`] (spec + data → the plan of what to compute, then the evidence) →
 //! [`gate`] (spec + evidence → outcomes) → [`report`] (outcomes → Markdown, JSON, JUnit) →
-//! [`publish`] (GitHub, GitLab). Lower stages never reach up. [`app`] wires the stages
+//! [`publish`] (GitHub, GitLab, the MLflow registry). Lower stages never reach up.
+//! [`mlflow`] is a bottom client of the MLflow tracking server, used by `app` (inputs)
+//! and `publish` (promotion). [`app`] wires the stages
 //! into the commands of [`cli`].
 #![warn(missing_docs)]
 
@@ -16,6 +18,7 @@ pub mod data;
 pub mod gate;
 pub mod measure;
 pub mod metrics;
+pub mod mlflow;
 pub mod publish;
 pub mod report;
 pub mod stats;

@@ -11,6 +11,8 @@ mod hostile;
 mod malformed;
 mod metrics_golden;
 mod metrics_props;
+mod pipeline;
+mod mlflow;
 mod publish_e2e;
 mod publish_github;
 mod publish_gitlab;

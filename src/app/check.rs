@@ -10,7 +10,7 @@ use std::io::{IsTerminal, Write};
 use sha2::{Digest, Sha256};
 
 use super::progress::Progress;
-use super::{Error, guard, write_file};
+use super::{Error, guard, mlflow, write_file};
 use crate::cli::{CheckArgs, PublishMode};
 use crate::config::{self, Overrides, Severity, Spec};
 use crate::gate::{self, Outcome, Settings, Status, Verdict};
@@ -43,7 +43,9 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         seed: args.seed,
     };
     let (raw, text) = config::read(&args.config)?;
-    let spec = config::validate(raw, &args.config, &overrides)?;
+    let mut spec = config::validate(raw, &args.config, &overrides)?;
+    let mlflow_steps = mlflow::steps(args)?;
+    let fetched = mlflow::fetch_inputs(&mut spec)?;
     if let Some(id) = &args.explain
         && !spec.gates.iter().any(|g| &g.id == id)
     {
@@ -55,7 +57,8 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     }
     let progress = Progress::new(args.progress);
     progress.stage("reading and pairing the predictions");
-    let data = crate::data::load(&measure::request(&spec))?;
+    let mut data = crate::data::load(&measure::request(&spec))?;
+    fetched.relabel(&mut data);
     measure::check_probabilities(&spec, &data)?;
     let warnings: Vec<report::RunWarning> = guard::same_inputs(&spec, &data)?.into_iter().collect();
     guard::check_bootstrap_budget(&spec, &data)?;
@@ -97,6 +100,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         not_judged,
         on_nothing_judged: spec.on_nothing_judged,
         warnings,
+        origins: fetched.origins(),
     };
 
     if let Some(id) = &args.explain {
@@ -191,6 +195,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
             ),
         }
     }
+    mlflow::after_verdict(args, &mlflow_steps, &run, &md)?;
     Ok(code)
 }
 

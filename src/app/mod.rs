@@ -3,6 +3,7 @@
 mod check;
 pub mod guard;
 mod metrics_cmd;
+mod mlflow;
 mod progress;
 
 use std::fmt;
@@ -45,6 +46,9 @@ pub enum Error {
         /// The budget in bytes.
         budget: u64,
     },
+    /// An input named by an MLflow URI could not be resolved or downloaded, or an MLflow
+    /// flag is malformed (exit 2: nothing was judged).
+    Mlflow(crate::mlflow::Error),
     /// Publishing failed and `--strict-publish` was given; carries the gate's own exit code.
     Publish {
         /// What went wrong.
@@ -83,6 +87,7 @@ impl fmt::Display for Error {
                     gib(*budget)
                 )
             }
+            Error::Mlflow(e) => e.fmt(f),
             Error::Publish { message } => write!(f, "publish failed (--strict-publish): {message}"),
         }
     }
@@ -93,6 +98,12 @@ impl std::error::Error for Error {}
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Self {
         Error::Config(e)
+    }
+}
+
+impl From<crate::mlflow::Error> for Error {
+    fn from(e: crate::mlflow::Error) -> Self {
+        Error::Mlflow(e)
     }
 }
 
@@ -167,8 +178,10 @@ fn follow_links(path: &Path) -> std::path::PathBuf {
 /// `modelgate validate`: the config parses and validates, and every input file loads,
 /// pairs and holds the named columns. Judges nothing.
 pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
-    let spec = config::load(&args.config, &config::Overrides::default())?;
-    let data = crate::data::load(&measure::request(&spec))?;
+    let mut spec = config::load(&args.config, &config::Overrides::default())?;
+    let fetched = mlflow::fetch_inputs(&mut spec)?;
+    let mut data = crate::data::load(&measure::request(&spec))?;
+    fetched.relabel(&mut data);
     measure::check_probabilities(&spec, &data)?;
     let same = guard::same_inputs(&spec, &data)?;
     guard::check_bootstrap_budget(&spec, &data)?;

@@ -335,6 +335,10 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
     }
     let base_dir = path.parent().unwrap_or_else(|| Path::new(""));
     let resolve = |p: &str| -> PathBuf {
+        // An MLflow URI (`runs:/…`, `models:/…`) is not a path: `app` downloads it.
+        if crate::mlflow::uri::is_uri(p) {
+            return PathBuf::from(p);
+        }
         let p = Path::new(p);
         if p.is_absolute() {
             p.to_path_buf()

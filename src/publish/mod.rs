@@ -21,6 +21,7 @@ mod actions;
 mod env;
 mod github;
 mod gitlab;
+pub mod mlflow;
 mod redact;
 mod retry;
 mod sticky;

@@ -217,6 +217,17 @@ fn metrics_json(row: &MetricsRow) -> Node {
     r.into()
 }
 
+/// `inputs.<side>.mlflow`: the URI and what it resolved to.
+fn mlflow_origin_json(o: &super::InputOrigin) -> Obj {
+    Obj::default()
+        .put("uri", json!(o.uri))
+        .put("model", json!(o.model))
+        .put("alias", json!(o.alias))
+        .put("version", json!(o.version))
+        .put("run_id", json!(o.run_id))
+        .put("artifact_path", json!(o.artifact_path))
+}
+
 fn render(doc: &Obj) -> String {
     let mut text = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());
     text.push('\n');
@@ -225,7 +236,7 @@ fn render(doc: &Obj) -> String {
 
 /// The JSON result document. Deterministic: same run, same bytes.
 pub fn result_json(run: &Run) -> String {
-    let file = |f: &crate::data::FileInfo| {
+    let file = |f: &crate::data::FileInfo, origin: Option<&super::InputOrigin>| {
         // Every file read, with its rows: what was hashed is what was read and counted.
         let files = f
             .files
@@ -238,15 +249,21 @@ pub fn result_json(run: &Run) -> String {
                     .into()
             })
             .collect();
-        Obj::default()
+        let obj = Obj::default()
             .put("path", json!(f.path.display().to_string()))
             .put("sha256", json!(f.sha256))
             .put("rows", json!(f.rows))
-            .put("files", Node::Arr(files))
+            .put("files", Node::Arr(files));
+        match origin {
+            Some(o) => obj.put("mlflow", mlflow_origin_json(o)),
+            None => obj,
+        }
     };
-    let mut inputs = Obj::default().put("candidate", file(&run.candidate));
+    let origins = &run.origins;
+    let mut inputs =
+        Obj::default().put("candidate", file(&run.candidate, origins.candidate.as_ref()));
     if let Some(b) = &run.baseline {
-        inputs = inputs.put("baseline", file(b));
+        inputs = inputs.put("baseline", file(b, origins.baseline.as_ref()));
     }
     let doc = Obj::default()
         .put("schema", json!("modelgate/result/v1"))

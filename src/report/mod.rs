@@ -60,6 +60,34 @@ pub struct Run {
     pub on_nothing_judged: OnNothingJudged,
     /// Things the reviewer should know that are not gate results.
     pub warnings: Vec<RunWarning>,
+    /// Where inputs named by an MLflow URI came from (run, model version).
+    pub origins: InputOrigins,
+}
+
+/// An input read from an MLflow run or model version instead of a local path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputOrigin {
+    /// The URI as written (`runs:/…` or `models:/…`).
+    pub uri: String,
+    /// The run whose artifact was read.
+    pub run_id: String,
+    /// The artifact path under the run's root.
+    pub artifact_path: String,
+    /// The registered model, for a `models:/` URI.
+    pub model: Option<String>,
+    /// The model version it resolved to.
+    pub version: Option<String>,
+    /// The alias it was resolved through, for `models:/<name>@<alias>/…`.
+    pub alias: Option<String>,
+}
+
+/// The MLflow origins of both inputs; `None` for a local path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputOrigins {
+    /// The candidate's.
+    pub candidate: Option<InputOrigin>,
+    /// The baseline's.
+    pub baseline: Option<InputOrigin>,
 }
 
 /// A warning about the run as a whole, rendered in every report.
