@@ -3,7 +3,7 @@
 //! Against a real MLflow tracking server (`mlflow server`, SQLite backend,
 //! `--serve-artifacts`, 127.0.0.1, random port) started once for this module by a Python
 //! launcher that kills it when the test process ends; seeded and inspected with MLflow's
-//! own Python client (`tests/mlflow/seed.py`, `tests/mlflow/inspect.py`). Skipped with a
+//! own Python client (`tests/mlflow/seed.py`, `tests/mlflow/read_back.py`). Skipped with a
 //! visible line when no Python with `mlflow` is found (`.ci/run` installs it).
 //! Hostile answers (401/403 echoing the token, path traversal in a listing, an unreachable
 //! server) come from wiremock stand-ins with MLflow's real error bodies.
@@ -104,10 +104,20 @@ except OSError:
 }
 
 /// Writes a predictions CSV of `rows` with the given score per row.
-fn write_scores(path: &Path, rows: &[crate::common::Row], score: impl Fn(&crate::common::Row) -> f64) {
+fn write_scores(
+    path: &Path,
+    rows: &[crate::common::Row],
+    score: impl Fn(&crate::common::Row) -> f64,
+) {
     let mut s = String::from("id,label,score,country\n");
     for r in rows {
-        s.push_str(&format!("{},{},{},{}\n", r.id, r.label, score(r), r.country));
+        s.push_str(&format!(
+            "{},{},{},{}\n",
+            r.id,
+            r.label,
+            score(r),
+            r.country
+        ));
     }
     std::fs::write(path, s).expect("write predictions");
 }
@@ -238,7 +248,10 @@ fn gates_through_the_registry_promotes_on_pass_and_not_on_block() {
         .expect("run");
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("alias `champion` of `fraud-scorer` now points at version 2"), "{err}");
+    assert!(
+        err.contains("alias `champion` of `fraud-scorer` now points at version 2"),
+        "{err}"
+    );
     let text = std::fs::read(&json_path).expect("json");
     let result: Value = serde_json::from_slice(&text).expect("json");
     let base = &result["inputs"]["baseline"];
@@ -281,7 +294,7 @@ fn gates_through_the_registry_promotes_on_pass_and_not_on_block() {
     // What MLflow's own client sees.
     let seen = python_json(
         &s.python,
-        "inspect.py",
+        "read_back.py",
         &s.uri,
         &json!({"model": MODEL, "versions": [2, 3], "aliases": ["champion", "dryrun"], "run": s.runs[1]}),
     );
@@ -290,10 +303,18 @@ fn gates_through_the_registry_promotes_on_pass_and_not_on_block() {
     assert_eq!(v2["modelgate.verdict"], json!("pass"), "{seen}");
     assert_eq!(v2["modelgate.config_sha256"], json!(config_sha), "{seen}");
     assert_eq!(v2["modelgate.result_sha256"], json!(result_sha), "{seen}");
-    assert_eq!(seen["versions"]["3"]["modelgate.verdict"], json!("blocked"), "{seen}");
+    assert_eq!(
+        seen["versions"]["3"]["modelgate.verdict"],
+        json!("blocked"),
+        "{seen}"
+    );
     let run = &seen["run"];
     assert_eq!(run["tags"]["modelgate.verdict"], json!("pass"), "{seen}");
-    assert_eq!(run["tags"]["modelgate.roc_auc-max_regression.status"], json!("pass"), "{seen}");
+    assert_eq!(
+        run["tags"]["modelgate.roc_auc-max_regression.status"],
+        json!("pass"),
+        "{seen}"
+    );
     let gate = &result["gates"][0];
     for (metric, field) in [("candidate", "candidate"), ("delta", "delta")] {
         let logged = run["metrics"][format!("modelgate.roc_auc-max_regression.{metric}")].as_f64();
@@ -303,7 +324,11 @@ fn gates_through_the_registry_promotes_on_pass_and_not_on_block() {
             "{metric}: {logged:?} vs {reported:?}: {seen}"
         );
     }
-    assert_eq!(run["artifacts"], json!(["modelgate/report.md", "modelgate/result.json"]), "{seen}");
+    assert_eq!(
+        run["artifacts"],
+        json!(["modelgate/report.md", "modelgate/result.json"]),
+        "{seen}"
+    );
     assert_eq!(run["result_json_sha256"], json!(result_sha), "{seen}");
 }
 
@@ -328,7 +353,8 @@ fn a_folder_of_parts_from_a_run_reads_like_a_local_folder() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
-    let result: Value = serde_json::from_slice(&std::fs::read(&json_path).expect("json")).expect("json");
+    let result: Value =
+        serde_json::from_slice(&std::fs::read(&json_path).expect("json")).expect("json");
     let cand = &result["inputs"]["candidate"];
     assert_eq!(cand["rows"], json!(3000));
     let files: Vec<&str> = cand["files"]
@@ -339,6 +365,20 @@ fn a_folder_of_parts_from_a_run_reads_like_a_local_folder() {
         .collect();
     assert_eq!(files, ["eval/parts/part-0.csv", "eval/parts/part-1.csv"]);
     assert_eq!(cand["mlflow"]["run_id"], json!(run));
+    // The audit hash of several files: the sha256sum manifest of their artifact paths.
+    let manifest: String = cand["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}  {}\n",
+                f["sha256"].as_str().expect("sha"),
+                f["path"].as_str().expect("path")
+            )
+        })
+        .collect();
+    assert_eq!(cand["sha256"], json!(sha256_hex(manifest.as_bytes())));
     assert_eq!(cand["mlflow"]["model"], Value::Null);
     // Same inputs and seed, same bytes: no temporary path leaks into the JSON.
     let again = dir.path().join("again.json");
@@ -352,7 +392,17 @@ fn a_folder_of_parts_from_a_run_reads_like_a_local_folder() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(std::fs::read(&json_path).ok(), std::fs::read(&again).ok());
+    let first = std::fs::read_to_string(&json_path).expect("json");
+    let second = std::fs::read_to_string(&again).expect("json");
+    let differ: Vec<(&str, &str)> = first
+        .lines()
+        .zip(second.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert!(
+        differ.is_empty() && first.len() == second.len(),
+        "{differ:?}"
+    );
 }
 
 #[test]
@@ -374,7 +424,10 @@ fn registry_mistakes_are_exit_2_naming_the_fix() {
         ),
         (
             format!("models:/{MODEL}/1/eval/predictions.parquet"),
-            vec!["no artifact `eval/predictions.parquet`", "eval/predictions.csv"],
+            vec![
+                "no artifact `eval/predictions.parquet`",
+                "eval/predictions.csv",
+            ],
         ),
         (
             format!("models:/{MODEL}/1/evaluation/predictions.csv"),
@@ -382,7 +435,11 @@ fn registry_mistakes_are_exit_2_naming_the_fix() {
         ),
     ];
     for (uri, needles) in cases {
-        let cfg = config(dir.path(), &uri, &format!("models:/{MODEL}/1/eval/predictions.csv"));
+        let cfg = config(
+            dir.path(),
+            &uri,
+            &format!("models:/{MODEL}/1/eval/predictions.csv"),
+        );
         let out = modelgate()
             .env("MLFLOW_TRACKING_URI", &s.uri)
             .args(["check", "--config"])
@@ -415,7 +472,10 @@ fn dry_run_prints_the_change_and_makes_none() {
         .expect("run");
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("dry run: would move alias `dryrun` of `fraud-scorer` to version 2"), "{err}");
+    assert!(
+        err.contains("dry run: would move alias `dryrun` of `fraud-scorer` to version 2"),
+        "{err}"
+    );
     assert!(err.contains("dry run: would log"), "{err}");
     // The alias does not exist on the server (checked in the promotion test's inspection
     // too; here through the REST API the binary uses).
@@ -482,14 +542,18 @@ fn local_pair(dir: &Path) -> PathBuf {
 fn unauthorized_is_exit_2_and_never_prints_the_token() {
     let stub = Stub::new();
     // A proxy that echoes the request's Authorization header in its error body.
-    stub.mount(Mock::given(method("GET")).respond_with(
-        ResponseTemplate::new(401).set_body_json(json!({
+    stub.mount(
+        Mock::given(method("GET")).respond_with(ResponseTemplate::new(401).set_body_json(json!({
             "error_code": "UNAUTHENTICATED",
             "message": format!("Invalid credentials: Authorization: Bearer {TOKEN}")
-        })),
-    ));
+        }))),
+    );
     let dir = TempDir::new().expect("tempdir");
-    let cfg = config(dir.path(), "models:/m@champion/eval/p.csv", "models:/m/1/eval/p.csv");
+    let cfg = config(
+        dir.path(),
+        "models:/m@champion/eval/p.csv",
+        "models:/m/1/eval/p.csv",
+    );
     let out = modelgate()
         .env("MLFLOW_TRACKING_URI", stub.server.uri())
         .env("MLFLOW_TRACKING_TOKEN", TOKEN)
@@ -500,25 +564,32 @@ fn unauthorized_is_exit_2_and_never_prints_the_token() {
     let err = stderr_of(&out);
     let all = format!("{err}{}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("HTTP 401") && err.contains("MLFLOW_TRACKING_TOKEN"), "{err}");
+    assert!(
+        err.contains("HTTP 401") && err.contains("MLFLOW_TRACKING_TOKEN"),
+        "{err}"
+    );
     assert!(!all.contains("9f8e7d6c5b4a"), "token printed: {all}");
     // The token went out as a bearer header.
-    let got = stub.rt.block_on(stub.server.received_requests()).unwrap_or_default();
-    assert!(got.iter().all(|r| r
-        .headers
-        .get("authorization")
-        .is_some_and(|v| v.to_str().ok() == Some(&format!("Bearer {TOKEN}")))));
+    let got = stub
+        .rt
+        .block_on(stub.server.received_requests())
+        .unwrap_or_default();
+    assert!(got.iter().all(|r| {
+        r.headers
+            .get("authorization")
+            .is_some_and(|v| v.to_str().ok() == Some(&format!("Bearer {TOKEN}")))
+    }));
 }
 
 #[test]
 fn basic_auth_password_never_printed_on_403() {
     let stub = Stub::new();
-    stub.mount(Mock::given(method("GET")).respond_with(
-        ResponseTemplate::new(403).set_body_json(json!({
+    stub.mount(
+        Mock::given(method("GET")).respond_with(ResponseTemplate::new(403).set_body_json(json!({
             "error_code": "PERMISSION_DENIED",
             "message": "Permission denied for user alice (password hunter2-secret-pw)"
-        })),
-    ));
+        }))),
+    );
     let dir = TempDir::new().expect("tempdir");
     let cfg = config(dir.path(), "runs:/abc/eval/p.csv", "runs:/abc/eval/q.csv");
     let out = modelgate()
@@ -531,7 +602,10 @@ fn basic_auth_password_never_printed_on_403() {
         .expect("run");
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("HTTP 403") && err.contains("permission"), "{err}");
+    assert!(
+        err.contains("HTTP 403") && err.contains("permission"),
+        "{err}"
+    );
     assert!(!err.contains("hunter2"), "{err}");
 }
 
@@ -551,7 +625,11 @@ fn unreachable_server_is_a_fast_clear_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot reach the tracking server"), "{err}");
     assert!(err.contains("MLFLOW_TRACKING_URI"), "{err}");
-    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
     // No tracking URI at all.
     let out = modelgate()
         .env_remove("MLFLOW_TRACKING_URI")
@@ -622,7 +700,12 @@ fn promotion_failure_is_a_warning_or_exit_3_under_strict() {
             .env("MLFLOW_TRACKING_TOKEN", TOKEN)
             .args(["check", "--config"])
             .arg(&cfg)
-            .args(["--markdown", "/dev/null", "--promote", "models:/m/1@champion"]);
+            .args([
+                "--markdown",
+                "/dev/null",
+                "--promote",
+                "models:/m/1@champion",
+            ]);
         if strict {
             c.arg("--strict-publish");
         }
@@ -653,7 +736,10 @@ fn malformed_mlflow_flags_are_exit_2_before_judging() {
     let dir = TempDir::new().expect("tempdir");
     let cfg = local_pair(dir.path());
     for (args, needle) in [
-        (vec!["--promote", "models:/m@champion"], "models:/<name>/<version>@<alias>"),
+        (
+            vec!["--promote", "models:/m@champion"],
+            "models:/<name>/<version>@<alias>",
+        ),
         (vec!["--log-run", "../etc"], "--log-run"),
         (vec!["--dry-run"], "--dry-run previews"),
     ] {

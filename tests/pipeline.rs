@@ -199,10 +199,15 @@ fn kubeflow_example_pipeline_compiles_with_the_kfp_sdk() {
             .expect("YAML");
     let exec = &compiled["deploymentSpec"]["executors"]["exec-modelgate-check"]["container"];
     let (command, _) = component();
-    assert_eq!(exec["command"].as_array().map(Vec::len), Some(command.len()));
+    assert_eq!(
+        exec["command"].as_array().map(Vec::len),
+        Some(command.len())
+    );
     assert_eq!(exec["command"][2].as_str(), Some(command[2].as_str()));
     assert!(
-        exec["image"].as_str().is_some_and(|i| i.contains("modelgate")),
+        exec["image"]
+            .as_str()
+            .is_some_and(|i| i.contains("modelgate")),
         "{exec}"
     );
     let comp = &compiled["components"]["comp-modelgate-check"];

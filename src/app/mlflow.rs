@@ -128,6 +128,10 @@ impl Fetched {
     pub(crate) fn relabel(&self, data: &mut Paired) {
         let fix = |side: &Side, info: &mut crate::data::FileInfo| {
             info.path = PathBuf::from(&side.origin.uri);
+            // One file is hashed by its bytes; several by a manifest naming their paths,
+            // which must name the artifact paths, not the temporary folder.
+            let manifest = info.files.len() != 1
+                || info.files.first().is_some_and(|f| f.sha256 != info.sha256);
             for f in &mut info.files {
                 if let Ok(rel) = f.path.strip_prefix(&side.root) {
                     let parts: Vec<String> = rel
@@ -136,6 +140,9 @@ impl Fetched {
                         .collect();
                     f.path = PathBuf::from(format!("{}{}", side.parent, parts.join("/")));
                 }
+            }
+            if manifest {
+                info.sha256 = crate::data::manifest_sha256(&info.files);
             }
         };
         if let Some(s) = &self.candidate {

@@ -101,6 +101,13 @@ pub struct PartInfo {
     pub rows: usize,
 }
 
+/// The audit hash of an input of several files (the `sha256sum`-style manifest of `files`),
+/// as [`FileInfo::sha256`] holds it: for callers that rename the files (MLflow downloads
+/// recorded under their artifact paths).
+pub fn manifest_sha256(files: &[PartInfo]) -> String {
+    sources::manifest(files.iter().map(|f| (f.sha256.as_str(), f.path.as_path())))
+}
+
 /// Candidate and baseline rows, paired and validated, in the candidate's row order.
 #[derive(Debug, Clone)]
 pub struct Paired {

@@ -188,7 +188,9 @@ impl Client {
             // could loop: a few are enough for a proxy's trailing-slash fix.
             .redirect(reqwest::redirect::Policy::limited(3))
             .build()
-            .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {}", describe(e))))?;
+            .map_err(|e| {
+                Error::Config(format!("cannot set up the HTTP client: {}", describe(e)))
+            })?;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -462,14 +464,17 @@ impl Client {
                     path: p.to_string(),
                     is_dir: f.get("is_dir").and_then(Value::as_bool).unwrap_or(false),
                     size: f.get("file_size").and_then(|s| {
-                        s.as_u64().or_else(|| s.as_str().and_then(|t| t.parse().ok()))
+                        s.as_u64()
+                            .or_else(|| s.as_str().and_then(|t| t.parse().ok()))
                     }),
                 });
                 if out.len() > MAX_FILES {
                     return Err(Error::Api {
                         action,
                         status: 0,
-                        message: format!("more than {MAX_FILES} entries; modelgate reads at most {MAX_FILES} files per input"),
+                        message: format!(
+                            "more than {MAX_FILES} entries; modelgate reads at most {MAX_FILES} files per input"
+                        ),
                     });
                 }
             }
@@ -669,7 +674,9 @@ impl Client {
                     return Err(Error::Api {
                         action: format!("listing `{path}` of run {}", run.run_id),
                         status: 0,
-                        message: format!("more than {MAX_LISTINGS} folders; refusing to list further"),
+                        message: format!(
+                            "more than {MAX_LISTINGS} folders; refusing to list further"
+                        ),
                     });
                 }
                 for e in self.list(&run.run_id, &folder)? {
@@ -681,7 +688,9 @@ impl Client {
                         return Err(Error::Api {
                             action: format!("downloading `{path}` of run {}", run.run_id),
                             status: 0,
-                            message: format!("more than {MAX_FILES} files; modelgate reads at most {MAX_FILES} files per input"),
+                            message: format!(
+                                "more than {MAX_FILES} files; modelgate reads at most {MAX_FILES} files per input"
+                            ),
                         });
                     }
                     // `list` checked every entry lies below its folder: `rel` is clean.
@@ -827,7 +836,10 @@ mod tests {
 
     #[test]
     fn basic_value_is_base64() {
-        assert_eq!(basic_value("Aladdin", "open sesame"), "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(
+            basic_value("Aladdin", "open sesame"),
+            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
         assert_eq!(basic_value("a", "b"), "YTpi");
         assert_eq!(basic_value("ab", "c"), "YWI6Yw==");
     }

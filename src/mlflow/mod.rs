@@ -187,7 +187,10 @@ impl fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("tracking_uri", &self.tracking_uri)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("basic", &self.basic.as_ref().map(|(u, _)| (u, "<redacted>")))
+            .field(
+                "basic",
+                &self.basic.as_ref().map(|(u, _)| (u, "<redacted>")),
+            )
             .field("insecure_tls", &self.insecure_tls)
             .finish()
     }
@@ -324,13 +327,19 @@ mod tests {
     #[test]
     fn credentials_never_show() {
         let s = settings(&[
-            ("MLFLOW_TRACKING_URI", "https://alice:pw-in-url-99@mlflow.example/prefix"),
+            (
+                "MLFLOW_TRACKING_URI",
+                "https://alice:pw-in-url-99@mlflow.example/prefix",
+            ),
             ("MLFLOW_TRACKING_TOKEN", "tok-secret-123456"),
         ])
         .expect("ok");
         assert_eq!(s.tracking_uri, "https://mlflow.example/prefix");
         let dbg = format!("{s:?}");
-        assert!(!dbg.contains("tok-secret") && !dbg.contains("pw-in-url"), "{dbg}");
+        assert!(
+            !dbg.contains("tok-secret") && !dbg.contains("pw-in-url"),
+            "{dbg}"
+        );
         let echoed = format!(
             "denied: Authorization: Bearer tok-secret-123456, basic {} and pw-in-url-99",
             client::basic_value("alice", "pw-in-url-99")

@@ -82,7 +82,10 @@ fn check_part(uri: &str, what: &str, part: &str) -> Result<(), Error> {
     if part.is_empty() {
         return Err(bad(uri, &format!("the {what} is empty")));
     }
-    if part.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
+    if part
+        .chars()
+        .any(|c| c.is_control() || c == '/' || c == '\\')
+    {
         return Err(bad(
             uri,
             &format!("the {what} holds a control character, `/` or `\\`"),
@@ -128,7 +131,10 @@ pub fn parse_input(uri: &str) -> Result<InputUri, Error> {
         let rest = rest.trim_start_matches('/');
         let (run_id, path) = rest.split_once('/').unwrap_or((rest, ""));
         check_part(uri, "run id", run_id)?;
-        if !run_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if !run_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return Err(bad(uri, "a run id holds only letters, digits, `-` and `_`"));
         }
         check_artifact_path(uri, path)?;

@@ -70,7 +70,7 @@ pub struct Done {
 }
 
 /// The version tags a gate run writes.
-pub fn version_tags(r: &Result) -> Vec<(String, String)> {
+pub fn version_tags(r: &Result) -> Tags {
     let verdict = if r.exit_code == 0 {
         r.verdict.to_string()
     } else {
@@ -78,19 +78,33 @@ pub fn version_tags(r: &Result) -> Vec<(String, String)> {
     };
     vec![
         ("modelgate.verdict".into(), verdict),
-        ("modelgate.config_sha256".into(), r.config_sha256.to_string()),
+        (
+            "modelgate.config_sha256".into(),
+            r.config_sha256.to_string(),
+        ),
         ("modelgate.result_sha256".into(), r.result_sha256.clone()),
     ]
 }
 
+/// Metric (key, value) pairs.
+pub type Metrics = Vec<(String, f64)>;
+/// Tag (key, value) pairs.
+pub type Tags = Vec<(String, String)>;
+
 /// The run metrics and tags of `--log-run`.
-pub fn run_values(r: &Result) -> (Vec<(String, f64)>, Vec<(String, String)>) {
+pub fn run_values(r: &Result) -> (Metrics, Tags) {
     let mut metrics = Vec::new();
     let mut tags = vec![
         ("modelgate.verdict".to_string(), r.verdict.to_string()),
         ("modelgate.exit_code".to_string(), r.exit_code.to_string()),
-        ("modelgate.config_sha256".to_string(), r.config_sha256.to_string()),
-        ("modelgate.result_sha256".to_string(), r.result_sha256.clone()),
+        (
+            "modelgate.config_sha256".to_string(),
+            r.config_sha256.to_string(),
+        ),
+        (
+            "modelgate.result_sha256".to_string(),
+            r.result_sha256.clone(),
+        ),
     ];
     for g in r.gates {
         let stem: String = format!("modelgate.{}", g.key).chars().take(230).collect();
@@ -106,7 +120,11 @@ pub fn run_values(r: &Result) -> (Vec<(String, f64)>, Vec<(String, String)>) {
 }
 
 /// Promotes and logs as `req` says. `Err` only under `req.strict`.
-pub fn run(req: &Request, r: &Result, settings: &Settings) -> std::result::Result<Done, PublishError> {
+pub fn run(
+    req: &Request,
+    r: &Result,
+    settings: &Settings,
+) -> std::result::Result<Done, PublishError> {
     let mut done = Done::default();
     let mut failures: Vec<String> = Vec::new();
     if req.dry_run {
@@ -204,7 +222,11 @@ fn promote(
         "tagged version {} of `{}`: modelgate.verdict={}",
         t.version,
         t.name,
-        if r.exit_code == 0 { r.verdict } else { "blocked" }
+        if r.exit_code == 0 {
+            r.verdict
+        } else {
+            "blocked"
+        }
     )];
     if r.exit_code == 0 {
         client.set_alias(&t.name, &t.alias, t.version)?;
@@ -294,7 +316,10 @@ mod tests {
                 "modelgate.roc_auc-max_regression.delta"
             ]
         );
-        assert!(t.contains(&("modelgate.pr_auc-min.country_MX.status".into(), "skip".into())));
+        assert!(t.contains(&(
+            "modelgate.pr_auc-min.country_MX.status".into(),
+            "skip".into()
+        )));
     }
 
     #[test]
@@ -315,7 +340,10 @@ mod tests {
         })
         .expect("settings");
         let done = run(&req, &result(1), &settings).expect("no network in a dry run");
-        assert!(done.notes.iter().any(|n| n.contains("would not move")), "{done:?}");
+        assert!(
+            done.notes.iter().any(|n| n.contains("would not move")),
+            "{done:?}"
+        );
         let done = run(&req, &result(0), &settings).expect("dry");
         assert!(
             done.notes

@@ -260,8 +260,10 @@ pub fn result_json(run: &Run) -> String {
         }
     };
     let origins = &run.origins;
-    let mut inputs =
-        Obj::default().put("candidate", file(&run.candidate, origins.candidate.as_ref()));
+    let mut inputs = Obj::default().put(
+        "candidate",
+        file(&run.candidate, origins.candidate.as_ref()),
+    );
     if let Some(b) = &run.baseline {
         inputs = inputs.put("baseline", file(b, origins.baseline.as_ref()));
     }

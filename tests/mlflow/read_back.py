@@ -1,6 +1,6 @@
 """Reads back, with MLflow's own Python client, what modelgate wrote (tests/mlflow.rs).
 
-usage: inspect.py TRACKING_URI SPEC.json   (prints one JSON line)
+usage: read_back.py TRACKING_URI SPEC.json   (prints one JSON line)
 
 SPEC: {"model": str, "versions": [int], "aliases": [str], "run": run_id}
 """
