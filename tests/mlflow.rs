@@ -764,3 +764,70 @@ fn malformed_mlflow_flags_are_exit_2_before_judging() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_of(&out).contains("MLFLOW_TRACKING_URI is not set"));
 }
+
+/// A stand-in whose `eval/p.csv` download answers `template`.
+fn stub_with_artifact(template: ResponseTemplate) -> Stub {
+    let stub = Stub::new();
+    stub.version_ok();
+    stub.mount(
+        Mock::given(method("GET"))
+            .and(path("/api/2.0/mlflow/artifacts/list"))
+            .and(query_param("path", "eval"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "files": [{"path": "eval/p.csv", "is_dir": false, "file_size": 10}]
+            }))),
+    );
+    stub.mount(
+        Mock::given(method("GET"))
+            .and(path(
+                "/api/2.0/mlflow-artifacts/artifacts/1/abc123/artifacts/eval/p.csv",
+            ))
+            .respond_with(template),
+    );
+    stub
+}
+
+#[test]
+fn oversized_and_slow_downloads_are_cut_off() {
+    let dir = TempDir::new().expect("tempdir");
+    let cfg = config(
+        dir.path(),
+        "models:/m/1/eval/p.csv",
+        "models:/m/1/eval/p.csv",
+    );
+    // More bytes than the cap: refused, naming the cap and its variable.
+    let big = "id,label,score\n".to_string() + &"x,1,0.5\n".repeat(2_000);
+    let stub = stub_with_artifact(ResponseTemplate::new(200).set_body_string(big));
+    let out = modelgate()
+        .env("MLFLOW_TRACKING_URI", stub.server.uri())
+        .env("MODELGATE_MLFLOW_MAX_BYTES", "1000")
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("run");
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("MODELGATE_MLFLOW_MAX_BYTES"), "{err}");
+    // A server that does not answer within the deadline: exit 2 in seconds, not a hang.
+    let stub = stub_with_artifact(
+        ResponseTemplate::new(200)
+            .set_body_string("id,label,score\n")
+            .set_delay(Duration::from_secs(30)),
+    );
+    let start = Instant::now();
+    let out = modelgate()
+        .env("MLFLOW_TRACKING_URI", stub.server.uri())
+        .env("MODELGATE_HTTP_TIMEOUT_SECS", "1")
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("run");
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no answer within 1 s"), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+}
