@@ -45,7 +45,6 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     let (raw, text) = config::read(&args.config)?;
     let mut spec = config::validate(raw, &args.config, &overrides)?;
     let mlflow_steps = mlflow::steps(args)?;
-    let fetched = mlflow::fetch_inputs(&mut spec)?;
     if let Some(id) = &args.explain
         && !spec.gates.iter().any(|g| &g.id == id)
     {
@@ -55,6 +54,8 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
             ids.join(", ")
         )));
     }
+    // MLflow URIs become downloaded local files before `data` reads anything.
+    let fetched = mlflow::fetch_inputs(&mut spec)?;
     let progress = Progress::new(args.progress);
     progress.stage("reading and pairing the predictions");
     let mut data = crate::data::load(&measure::request(&spec))?;
