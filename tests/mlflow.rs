@@ -434,6 +434,27 @@ fn registry_mistakes_are_exit_2_naming_the_fix() {
             vec!["run's artifact root holds: eval/"],
         ),
     ];
+    // Promoting another version than the one gated is refused before judging.
+    let v2 = format!("models:/{MODEL}/2/eval/predictions.csv");
+    for (candidate, promote) in [
+        (v2.clone(), format!("models:/{MODEL}/3@champion")),
+        (
+            format!("runs:/{}/eval/predictions.csv", s.runs[1]),
+            format!("models:/{MODEL}/3@champion"),
+        ),
+    ] {
+        let cfg = config(dir.path(), &candidate, &v2);
+        let out = modelgate()
+            .env("MLFLOW_TRACKING_URI", &s.uri)
+            .args(["check", "--config"])
+            .arg(&cfg)
+            .args(["--promote", &promote])
+            .output()
+            .expect("run");
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{candidate}: {err}");
+        assert!(err.contains("promote the version that was gated"), "{err}");
+    }
     for (uri, needles) in cases {
         let cfg = config(
             dir.path(),

@@ -56,6 +56,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     }
     // MLflow URIs become downloaded local files before `data` reads anything.
     let fetched = mlflow::fetch_inputs(&mut spec)?;
+    mlflow_steps.check_candidate(&fetched)?;
     let progress = Progress::new(args.progress);
     progress.stage("reading and pairing the predictions");
     let mut data = crate::data::load(&measure::request(&spec))?;

@@ -199,6 +199,47 @@ pub(crate) fn steps(args: &CheckArgs) -> Result<Steps, Error> {
     })
 }
 
+impl Steps {
+    /// Refuses (exit 2, before judging) a `--promote` of another model version than the
+    /// one whose predictions are the candidate: a pass would move the alias to a model
+    /// that was never gated. The candidate's version is known from a `models:/` URI, or
+    /// looked up for a `runs:/` one (the version's `run_id` must be the candidate's run).
+    /// A local candidate file cannot be matched: the promotion trusts the caller then.
+    pub(crate) fn check_candidate(&self, fetched: &Fetched) -> Result<(), Error> {
+        let (Some(target), Some(cand), Some(settings)) = (
+            &self.promote,
+            fetched.candidate.as_ref().map(|s| &s.origin),
+            &self.settings,
+        ) else {
+            return Ok(());
+        };
+        let mismatch = |what: String| {
+            Err(Error::Usage(format!(
+                "--promote {target}: {what}; promote the version that was gated, or gate the version you promote (`--candidate models:/{}/{}/<artifact path>`)",
+                target.name, target.version
+            )))
+        };
+        if let (Some(model), Some(version)) = (&cand.model, &cand.version) {
+            if model != &target.name || version != &target.version.to_string() {
+                return mismatch(format!(
+                    "the candidate predictions are those of version {version} of `{model}` ({})",
+                    cand.uri
+                ));
+            }
+            return Ok(());
+        }
+        let client = mlflow::Client::new(settings.clone())?;
+        let v = client.version(&target.name, target.version)?;
+        if v.run_id != cand.run_id {
+            return mismatch(format!(
+                "that version was produced by run {}, but the candidate predictions come from run {} ({})",
+                v.run_id, cand.run_id, cand.uri
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A metric key MLflow accepts: letters, digits, `_ - . /` and spaces; others become `_`.
 fn key_part(s: &str) -> String {
     s.chars()
