@@ -455,6 +455,32 @@ fn registry_mistakes_are_exit_2_naming_the_fix() {
         assert_eq!(out.status.code(), Some(2), "{candidate}: {err}");
         assert!(err.contains("promote the version that was gated"), "{err}");
     }
+    // A data error in a downloaded file names the URI and the artifact path.
+    let cfg = config(
+        dir.path(),
+        &format!("runs:/{}/eval/predictions.csv", s.runs[3]),
+        &format!("runs:/{}/eval/parts", s.runs[3]),
+    );
+    let text = std::fs::read_to_string(&cfg)
+        .expect("config")
+        .replace("id: id", "id: txn");
+    std::fs::write(&cfg, text).expect("config");
+    let out = modelgate()
+        .env("MLFLOW_TRACKING_URI", &s.uri)
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("run");
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "runs:/{}/eval/predictions.csv (artifact eval/predictions.csv)",
+            s.runs[3]
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("modelgate-mlflow-"), "{err}");
     for (uri, needles) in cases {
         let cfg = config(
             dir.path(),

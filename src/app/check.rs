@@ -59,7 +59,8 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     mlflow_steps.check_candidate(&fetched)?;
     let progress = Progress::new(args.progress);
     progress.stage("reading and pairing the predictions");
-    let mut data = crate::data::load(&measure::request(&spec))?;
+    let mut data =
+        crate::data::load(&measure::request(&spec)).map_err(|e| fetched.relabel_error(e))?;
     fetched.relabel(&mut data);
     measure::check_probabilities(&spec, &data)?;
     let warnings: Vec<report::RunWarning> = guard::same_inputs(&spec, &data)?.into_iter().collect();

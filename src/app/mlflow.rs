@@ -124,6 +124,29 @@ impl Fetched {
         }
     }
 
+    /// A data error about a downloaded file names the URI and the artifact path, not the
+    /// temporary folder (its message may still quote the local path).
+    pub(crate) fn relabel_error(&self, mut e: crate::data::DataError) -> crate::data::DataError {
+        let Some(p) = e.path.clone() else { return e };
+        for side in [&self.candidate, &self.baseline].into_iter().flatten() {
+            if let Ok(rel) = p.strip_prefix(&side.root) {
+                let parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                e.path = Some(PathBuf::from(format!(
+                    "{} (artifact {}{})",
+                    side.origin.uri,
+                    side.parent,
+                    parts.join("/")
+                )));
+                let root = side.root.display().to_string();
+                e.message = e.message.replace(&root, "<download>");
+            }
+        }
+        e
+    }
+
     /// Replaces temporary paths in the audit record by the URI and artifact paths.
     pub(crate) fn relabel(&self, data: &mut Paired) {
         let fix = |side: &Side, info: &mut crate::data::FileInfo| {

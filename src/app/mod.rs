@@ -180,7 +180,8 @@ fn follow_links(path: &Path) -> std::path::PathBuf {
 pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
     let mut spec = config::load(&args.config, &config::Overrides::default())?;
     let fetched = mlflow::fetch_inputs(&mut spec)?;
-    let mut data = crate::data::load(&measure::request(&spec))?;
+    let mut data =
+        crate::data::load(&measure::request(&spec)).map_err(|e| fetched.relabel_error(e))?;
     fetched.relabel(&mut data);
     measure::check_probabilities(&spec, &data)?;
     let same = guard::same_inputs(&spec, &data)?;
