@@ -235,13 +235,16 @@ fn gates_through_the_registry_promotes_on_pass_and_not_on_block() {
         &baseline,
     );
     let json_path = dir.path().join("pass.json");
+    let md_path = dir.path().join("pass.md");
     let out = modelgate()
         .env("MLFLOW_TRACKING_URI", &s.uri)
         .args(["check", "--config"])
         .arg(&cfg)
         .arg("--json")
         .arg(&json_path)
-        .args(["--markdown", "/dev/null", "--strict-publish"])
+        .arg("--markdown")
+        .arg(&md_path)
+        .arg("--strict-publish")
         .args(["--promote", &format!("models:/{MODEL}/2@champion")])
         .args(["--log-run", &s.runs[1]])
         .output()
@@ -251,6 +254,14 @@ fn gates_through_the_registry_promotes_on_pass_and_not_on_block() {
     assert!(
         err.contains("alias `champion` of `fraud-scorer` now points at version 2"),
         "{err}"
+    );
+    let md = std::fs::read_to_string(&md_path).expect("markdown");
+    assert!(
+        md.contains(&format!(
+            "MLflow model fraud-scorer version 1, run {}",
+            s.runs[0]
+        )),
+        "{md}"
     );
     let text = std::fs::read(&json_path).expect("json");
     let result: Value = serde_json::from_slice(&text).expect("json");

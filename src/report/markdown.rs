@@ -393,9 +393,19 @@ pub fn markdown(run: &Run) -> Document {
             reason: md(&o.reason),
         })
         .collect();
-    let file = |f: &crate::data::FileInfo| {
+    let file = |f: &crate::data::FileInfo, origin: Option<&super::InputOrigin>| {
+        // An MLflow input also names what its URI resolved to.
+        let resolved = origin.map_or(String::new(), |o| match (&o.model, &o.version) {
+            (Some(m), Some(v)) => format!(
+                ", MLflow model {} version {}, run {}",
+                md(m),
+                md(v),
+                md(&o.run_id)
+            ),
+            _ => format!(", MLflow run {}", md(&o.run_id)),
+        });
         format!(
-            "{} ({} rows, sha256 {})",
+            "{} ({} rows, sha256 {}{resolved})",
             md(&f.path.display().to_string()),
             f.rows,
             &f.sha256[..f.sha256.len().min(12)]
@@ -413,8 +423,12 @@ pub fn markdown(run: &Run) -> Document {
         worst => Value::from(Serde(&worst)),
         reasons => Value::from(Serde(&reasons)),
         slices => Value::from(Serde(&slices)),
-        candidate => file(&run.candidate),
-        baseline => run.baseline.as_ref().map(file).unwrap_or_default(),
+        candidate => file(&run.candidate, run.origins.candidate.as_ref()),
+        baseline => run
+            .baseline
+            .as_ref()
+            .map(|b| file(b, run.origins.baseline.as_ref()))
+            .unwrap_or_default(),
         config => format!("{} (sha256 {})", md(&run.config_path), &run.config_sha256[..run.config_sha256.len().min(12)]),
         threshold => num(run.threshold),
         confidence => num(run.confidence),
