@@ -889,3 +889,48 @@ fn oversized_and_slow_downloads_are_cut_off() {
         start.elapsed()
     );
 }
+
+#[test]
+fn the_mlflow_example_trains_registers_gates_and_promotes() {
+    let Some(s) = seeded() else { return };
+    // The example needs scikit-learn, pandas and pyarrow: mlflow itself depends on them.
+    let Some(python) = python_with(
+        "mlflow example",
+        &["mlflow", "sklearn", "pandas", "pyarrow"],
+    ) else {
+        return;
+    };
+    let dir = TempDir::new().expect("tempdir");
+    let out = Command::new(python)
+        .arg(manifest().join("examples/mlflow/train_register_gate.py"))
+        .arg(env!("CARGO_BIN_EXE_modelgate"))
+        .current_dir(dir.path())
+        .env("MLFLOW_TRACKING_URI", &s.uri)
+        .env("MODELGATE_EXAMPLE_MODEL", "example-scorer")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
+        .output()
+        .expect("python");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("@champion is now version 2 (candidate was 2)"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        stderr.contains("promoted: alias `champion` of `example-scorer` now points at version 2"),
+        "{stderr}"
+    );
+    let result: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("result.json")).expect("json"))
+            .expect("json");
+    assert_eq!(
+        result["inputs"]["baseline"]["mlflow"]["alias"],
+        json!("champion")
+    );
+    assert_eq!(
+        result["inputs"]["candidate"]["mlflow"]["version"],
+        json!("2")
+    );
+}

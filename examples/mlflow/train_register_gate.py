@@ -24,7 +24,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-MODEL = "fraud-scorer"
+# The config names `fraud-scorer`; another name (tests/mlflow.rs sets one) overrides its inputs.
+MODEL = os.environ.get("MODELGATE_EXAMPLE_MODEL", "fraud-scorer")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -64,6 +65,11 @@ def main():
         "--promote", f"models:/{MODEL}/{v_new}@champion",
         "--log-run", run_new,
     ]
+    if MODEL != "fraud-scorer":
+        cmd += [
+            "--candidate", f"models:/{MODEL}@challenger/eval/predictions.parquet",
+            "--baseline", f"models:/{MODEL}@champion/eval/predictions.parquet",
+        ]
     print("$", " ".join(cmd))
     code = subprocess.call(cmd)
     champion = client.get_model_version_by_alias(MODEL, "champion").version
