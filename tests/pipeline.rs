@@ -254,3 +254,36 @@ fn metaflow_helper_runs_the_binary_and_reads_its_json() {
         }
     }
 }
+
+#[test]
+fn metaflow_flow_deploys_after_a_pass_and_stops_on_a_block() {
+    let Some(python) = python_with("metaflow_flow", &["metaflow"]) else {
+        return;
+    };
+    for (edge, passes) in [(1.0, true), (-1.5, false)] {
+        let dir = TempDir::new().expect("tempdir");
+        let cfg = gate_dir(dir.path(), edge);
+        let out = Command::new(&python)
+            .arg(manifest().join("examples/metaflow/flow.py"))
+            .args(["--no-pylint", "run", "--config"])
+            .arg(&cfg)
+            .current_dir(dir.path())
+            .env("MODELGATE_BIN", binary())
+            .env("USERNAME", "modelgate-test")
+            .output()
+            .expect("python");
+        let log = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.success(), passes, "{log}");
+        assert_eq!(log.contains("deploying (gate verdict:"), passes, "{log}");
+        if !passes {
+            assert!(
+                log.contains("modelgate blocked the model: roc_auc-max_regression"),
+                "{log}"
+            );
+        }
+    }
+}
