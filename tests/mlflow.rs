@@ -934,3 +934,107 @@ fn the_mlflow_example_trains_registers_gates_and_promotes() {
         json!("2")
     );
 }
+
+/// An HTTPS stand-in with a self-signed certificate (openssl + Python's `ssl`) that answers
+/// every GET like MLflow does for an unknown model version. `None` (skipped) without them.
+fn tls_stub(dir: &Path) -> Option<(std::process::Child, u16)> {
+    let python = python_with("mlflow TLS test", &["ssl", "http.server"])?;
+    let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !made {
+        eprintln!("SKIPPED mlflow TLS test: openssl cannot make a certificate");
+        return None;
+    }
+    let port = free_port();
+    let server = r#"
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b'{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "Model Version (name=m, version=1) not found"}'
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+httpd = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+httpd.serve_forever()
+"#;
+    let child = Command::new(python)
+        .args(["-c", server, &port.to_string()])
+        .arg(&cert)
+        .arg(&key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if start.elapsed() > Duration::from_secs(30) {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some((child, port))
+}
+
+#[test]
+fn https_with_an_untrusted_certificate_needs_insecure_tls() {
+    let dir = TempDir::new().expect("tempdir");
+    let Some((mut child, port)) = tls_stub(dir.path()) else {
+        return;
+    };
+    let cfg = config(
+        dir.path(),
+        "models:/m/1/eval/p.csv",
+        "models:/m/1/eval/p.csv",
+    );
+    let run = |insecure: bool| {
+        let mut c = modelgate();
+        c.env("MLFLOW_TRACKING_URI", format!("https://127.0.0.1:{port}"))
+            .args(["check", "--config"])
+            .arg(&cfg);
+        if insecure {
+            c.env("MLFLOW_TRACKING_INSECURE_TLS", "true");
+        } else {
+            c.env_remove("MLFLOW_TRACKING_INSECURE_TLS");
+        }
+        c.output().expect("run")
+    };
+    let refused = run(false);
+    let accepted = run(true);
+    let _ = child.kill();
+    let _ = child.wait();
+    let err = stderr_of(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot reach the tracking server"), "{err}");
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    // With the certificate check off, the request goes through and MLflow's answer shows.
+    let err = stderr_of(&accepted);
+    assert_eq!(accepted.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("not found") && err.contains("version 1"),
+        "{err}"
+    );
+}
