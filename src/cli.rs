@@ -139,6 +139,10 @@ pub struct ValidateArgs {
     /// The gates file.
     #[arg(long, default_value = "modelgate.yaml", value_name = "PATH")]
     pub config: PathBuf,
+    /// Check only the config (syntax, schema, metric ids, rules, column roles); read no
+    /// data. For pre-commit hooks, where the prediction files do not exist.
+    #[arg(long)]
+    pub config_only: bool,
 }
 
 /// `modelgate init`.

@@ -3,7 +3,9 @@
 //! by linking), and `cargo test <module>::` still runs one file's tests.
 mod common;
 
+mod action_install;
 mod aggregated;
+mod ci_integration;
 mod cli;
 mod cli_errors;
 mod dtypes;

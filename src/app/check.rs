@@ -133,30 +133,9 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         PublishMode::Github => publish::Mode::GitHub,
         PublishMode::Gitlab => publish::Mode::GitLab,
     };
-    if mode != publish::Mode::None {
-        let unjudged = run.not_judged.iter().map(|n| publish::Annotation {
-            title: format!("modelgate: {} not judged", n.id),
-            message: format!("nothing judged: {}", not_judged_text(n)),
-        });
-        let annotations: Vec<publish::Annotation> = unjudged
-            .chain(
-                run.outcomes
-                    .iter()
-                    .filter(|o| o.status == Status::Fail)
-                    .map(|o| publish::Annotation {
-                        title: format!(
-                            "modelgate: {} {}",
-                            o.id,
-                            if o.slice.is_empty() {
-                                String::new()
-                            } else {
-                                slice_label(&o.slice)
-                            }
-                        ),
-                        message: o.reason.clone(),
-                    }),
-            )
-            .collect();
+    // Always: `--publish none` still writes the Actions outputs, summary and annotations.
+    {
+        let annotations = annotations(&run);
         let publication = publish::Publication {
             name: &spec.name,
             document: &document,
@@ -194,13 +173,51 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     Ok(code)
 }
 
+/// One annotation per gate that judged nothing and per failed gate result: `::error` for
+/// what blocks the run, `::warning` for what does not.
+fn annotations(run: &Run) -> Vec<publish::Annotation> {
+    let level = |blocks: bool| {
+        if blocks {
+            publish::Level::Error
+        } else {
+            publish::Level::Warning
+        }
+    };
+    let unjudged = run.not_judged.iter().map(|n| publish::Annotation {
+        level: level(n.severity == Severity::Block && run.blocked_by_nothing_judged()),
+        title: format!("modelgate: {} not judged", n.id),
+        message: format!("nothing judged: {}", not_judged_text(n)),
+    });
+    let failed = run
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Fail)
+        .map(|o| publish::Annotation {
+            level: level(o.blocks()),
+            title: format!(
+                "modelgate: {} {}",
+                o.id,
+                if o.slice.is_empty() {
+                    String::new()
+                } else {
+                    slice_label(&o.slice)
+                }
+            ),
+            message: o.reason.clone(),
+        });
+    unjudged.chain(failed).collect()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The short human summary on stderr: the verdict and each failing gate.
 fn summary(run: &Run) -> String {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = use_color(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
     let paint = |code: &str, s: &str| {
         if color {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -218,15 +235,11 @@ fn summary(run: &Run) -> String {
         .iter()
         .filter(|o| o.status != Status::Skip)
         .count();
-    let failed = run
-        .outcomes
-        .iter()
-        .filter(|o| o.status == Status::Fail)
-        .count();
+    let (failed, warned) = fail_counts(run);
     let skipped = run.outcomes.len() - judged;
     let t = escape::terminal;
     let mut s = format!(
-        "modelgate: {head} · {} · {judged} judged, {failed} failed, {skipped} skipped\n",
+        "modelgate: {head} · {} · {judged} judged, {failed} failed, {warned} warned, {skipped} skipped\n",
         t(&run.name)
     );
     for n in &run.not_judged {
@@ -259,6 +272,19 @@ fn summary(run: &Run) -> String {
         s.push_str(&format!("  {tag} {}{at}: {}\n", t(&o.id), t(&o.reason)));
     }
     s
+}
+
+/// Colour on a terminal unless `NO_COLOR` is set to a non-empty value (no-color.org: "when
+/// present and not an empty string").
+fn use_color(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// (blocking failures, warn-severity failures) among the gate results.
+fn fail_counts(run: &Run) -> (usize, usize) {
+    let failing = run.outcomes.iter().filter(|o| o.status == Status::Fail);
+    let blocking = failing.clone().filter(|o| o.blocks()).count();
+    (blocking, failing.count() - blocking)
 }
 
 /// `--explain GATE_ID`: how one gate reached its decision, numbers included.
@@ -343,4 +369,18 @@ fn explain(spec: &Spec, run: &Run, id: &str) -> String {
         s.push_str(&format!("    because: {}\n", escape::terminal(&o.reason)));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::use_color;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn an_empty_no_color_keeps_colour() {
+        assert!(use_color(true, None));
+        assert!(use_color(true, Some(OsStr::new(""))));
+        assert!(!use_color(true, Some(OsStr::new("1"))));
+        assert!(!use_color(false, None));
+    }
 }

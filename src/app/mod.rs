@@ -168,6 +168,9 @@ fn follow_links(path: &Path) -> std::path::PathBuf {
 /// pairs and holds the named columns. Judges nothing.
 pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
     let spec = config::load(&args.config, &config::Overrides::default())?;
+    if args.config_only {
+        return Ok(config_only_message(&args.config, &spec));
+    }
     let data = crate::data::load(&measure::request(&spec))?;
     measure::check_probabilities(&spec, &data)?;
     let same = guard::same_inputs(&spec, &data)?;
@@ -191,6 +194,15 @@ pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
         msg.push_str(&format!("; warning: {}", w.text()));
     }
     Ok(crate::report::escape::terminal(&msg))
+}
+
+/// `validate --config-only`: what was checked, and that the data were not.
+fn config_only_message(path: &Path, spec: &config::Spec) -> String {
+    crate::report::escape::terminal(&format!(
+        "{}: config valid. {} gate rule(s); the prediction files were not read (--config-only)",
+        path.display(),
+        spec.gates.len()
+    ))
 }
 
 /// `modelgate schema`.

@@ -90,13 +90,25 @@ pub struct Publication<'a> {
     pub exit_code: i32,
     /// The JSON (or Markdown) report file, for the step output `report-path`.
     pub report_path: Option<&'a Path>,
-    /// One per failed gate, for GitHub error annotations.
+    /// One per failed gate, for GitHub annotations.
     pub annotations: &'a [Annotation],
 }
 
-/// A failed gate, as a GitHub error annotation.
+/// How loud an annotation is: GitHub's `::error`, `::warning` or `::notice`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    /// A blocking gate failed (or judged nothing and blocks): `::error`.
+    #[default]
+    Error,
+    /// A warn-severity gate failed, or a non-blocking gate judged nothing: `::warning`.
+    Warning,
+}
+
+/// A failed gate, as a GitHub annotation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Annotation {
+    /// `::error` for what blocks, `::warning` for what does not.
+    pub level: Level,
     /// Short title (e.g. `roc_auc, country=DE: fail`).
     pub title: String,
     /// One sentence a reviewer understands.
@@ -242,11 +254,21 @@ pub fn publish_with(
         m => m,
     };
     let mut out = Published::default();
-    let failures = match mode {
-        Mode::None | Mode::Auto => Vec::new(),
-        Mode::GitHub => publish_github(p, env, opts, commands, &mut out),
-        Mode::GitLab => publish_gitlab(p, env, opts, &mut out),
-    };
+    // Outputs, job summary and annotations belong to running inside GitHub Actions, not to
+    // posting a comment: `--publish none` (the fork-safe required check) still sets them.
+    let actions = mode == Mode::GitHub || env.is_true("GITHUB_ACTIONS");
+    let mut failures = Vec::new();
+    if actions {
+        failures.extend(actions_files(p, env, commands));
+    }
+    match mode {
+        Mode::None | Mode::Auto => {}
+        Mode::GitHub => failures.extend(publish_github(p, env, opts, &mut out)),
+        Mode::GitLab => failures.extend(publish_gitlab(p, env, opts, &mut out)),
+    }
+    if actions {
+        failures.extend(actions_outputs(p, env, &out));
+    }
     // The one place every message leaves through: no token in any of them.
     let redactor = redact::Redactor::from_env(env);
     for f in failures {
@@ -328,24 +350,16 @@ fn record(out: &mut Published, target: String, u: Upserted) {
     out.comment_url = u.url;
 }
 
-/// GitHub: job summary and annotations first (they need no network), then the comment,
-/// then the step outputs (which name the comment). Returns the failures.
-fn publish_github(
-    p: &Publication,
-    env: &Env,
-    opts: &Options,
-    commands: &mut dyn Write,
-    out: &mut Published,
-) -> Vec<PublishError> {
+/// GitHub Actions, before any network call: the job summary and the annotations.
+/// Returns the failures.
+fn actions_files(p: &Publication, env: &Env, commands: &mut dyn Write) -> Vec<PublishError> {
     let mut failures = Vec::new();
     let run_url = github::run_url(env);
-    let run_url = run_url.as_deref();
-
     if let Some(path) = env.get("GITHUB_STEP_SUMMARY") {
         let path = Path::new(path);
         // Room for the separating newlines around our text.
         let room = actions::summary_room(path).saturating_sub(2);
-        let text = fit_bytes(p.document, room, run_url);
+        let text = fit_bytes(p.document, room, run_url.as_deref());
         if let Err(e) = actions::append(path, &format!("{text}\n")) {
             failures.push(PublishError::File {
                 path: path.into(),
@@ -353,7 +367,6 @@ fn publish_github(
             });
         }
     }
-
     if env.is_true("GITHUB_ACTIONS") {
         for line in actions::annotation_lines(p.annotations) {
             if let Err(e) = writeln!(commands, "{line}") {
@@ -364,36 +377,56 @@ fn publish_github(
             }
         }
     }
-
-    match github_comment(p, env, opts, run_url) {
-        Ok(Ok((target, u))) => record(out, target, u),
-        Ok(Err(why)) => out.warnings.push(format!(
-            "no pull request to comment on ({why}); use --pr N to name one"
-        )),
-        Err(e) => failures.push(e),
-    }
-
-    if let Some(path) = env.get("GITHUB_OUTPUT") {
-        let report = p
-            .report_path
-            .map(|r| r.display().to_string())
-            .unwrap_or_default();
-        let code = p.exit_code.to_string();
-        let text = actions::output_text(&[
-            ("verdict", p.verdict),
-            ("exit-code", &code),
-            ("report-path", &report),
-            ("comment-id", out.comment_id.as_deref().unwrap_or("")),
-            ("comment-url", out.comment_url.as_deref().unwrap_or("")),
-        ]);
-        if let Err(e) = actions::append(Path::new(path), &text) {
-            failures.push(PublishError::File {
-                path: path.into(),
-                message: format!("cannot write the step outputs: {e}"),
-            });
-        }
-    }
     failures
+}
+
+/// GitHub Actions, last: the step outputs (which name the comment, when one was posted).
+fn actions_outputs(p: &Publication, env: &Env, out: &Published) -> Vec<PublishError> {
+    let Some(path) = env.get("GITHUB_OUTPUT") else {
+        return Vec::new();
+    };
+    let report = p
+        .report_path
+        .map(|r| r.display().to_string())
+        .unwrap_or_default();
+    let code = p.exit_code.to_string();
+    let text = actions::output_text(&[
+        ("verdict", p.verdict),
+        ("exit-code", &code),
+        ("report-path", &report),
+        ("comment-id", out.comment_id.as_deref().unwrap_or("")),
+        ("comment-url", out.comment_url.as_deref().unwrap_or("")),
+    ]);
+    match actions::append(Path::new(path), &text) {
+        Ok(()) => Vec::new(),
+        Err(e) => vec![PublishError::File {
+            path: path.into(),
+            message: format!("cannot write the step outputs: {e}"),
+        }],
+    }
+}
+
+/// GitHub: the sticky comment. Returns the failures.
+fn publish_github(
+    p: &Publication,
+    env: &Env,
+    opts: &Options,
+    out: &mut Published,
+) -> Vec<PublishError> {
+    let run_url = github::run_url(env);
+    match github_comment(p, env, opts, run_url.as_deref()) {
+        Ok(Ok((target, u))) => {
+            record(out, target, u);
+            Vec::new()
+        }
+        Ok(Err(why)) => {
+            out.warnings.push(format!(
+                "no pull request to comment on ({why}); use --pr N to name one"
+            ));
+            Vec::new()
+        }
+        Err(e) => vec![e],
+    }
 }
 
 /// The sticky comment on GitHub. `Ok(Err(why))`: the run has no pull request.

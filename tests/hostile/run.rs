@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use modelgate::publish::{Annotation, Env, Mode, Options, Publication, publish_with};
+use modelgate::publish::{Annotation, Env, Level, Mode, Options, Publication, publish_with};
 use modelgate::report::{Document, Section};
 use predicates::prelude::*;
 use serde_json::Value;
@@ -516,6 +516,7 @@ fn annotation_properties_are_percent_encoded_like_the_toolkit() {
         sections: vec![Section::new(0, "## report")],
     };
     let anns = [Annotation {
+        level: Level::Error,
         title: "gate, slice: a%b\r\n::x".into(),
         message: "m: 50%\n::error::y".into(),
     }];
