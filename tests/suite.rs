@@ -8,6 +8,7 @@ mod aggregated;
 mod ci_integration;
 mod cli;
 mod cli_errors;
+mod comment_html;
 mod dtypes;
 mod hostile;
 mod malformed;

@@ -28,18 +28,20 @@ const MAX_FAILING_SLICES: usize = 20;
 /// How many slices the "worst slices" table shows.
 const WORST: usize = 8;
 
+/// One row of the first-screen table: six columns, so it fits GitHub's ~780 px comment
+/// column without scrolling (status first, so it is never the column cut off).
 #[derive(Serialize)]
 struct GateRow {
-    icon: &'static str,
+    /// Icon and status word, e.g. `❌ **fail**`.
+    status: String,
     gate: String,
     slice: String,
-    candidate: String,
-    baseline: String,
+    /// `baseline → candidate` (the candidate alone without a baseline).
+    values: String,
+    /// The delta and its interval in one cell: `+0.0612 [0.0445, 0.0779]`.
     delta: String,
-    ci: String,
-    p: String,
-    rule: String,
-    status: String,
+    /// The limit, short: `≥ 0.12`, `Δ ≥ −0.005, confident`.
+    limit: String,
 }
 
 #[derive(Serialize)]
@@ -48,10 +50,8 @@ struct SliceRow {
     slice: String,
     rows: u64,
     positives: u64,
-    candidate: String,
-    baseline: String,
-    delta: String,
-    ci: String,
+    values: String,
+    delta_ci: String,
     p: String,
     bar: String,
     status: String,
@@ -63,6 +63,8 @@ struct ReasonRow {
     gate: String,
     slice: String,
     reason: String,
+    /// `p = 0.0898 (limit_broken)`, or empty.
+    p: String,
 }
 
 fn icon(o: &Outcome) -> &'static str {
@@ -88,6 +90,66 @@ fn status_text(o: &Outcome) -> String {
     }
 }
 
+/// Whether the outcome's interval is the candidate's own (absolute rules) rather than the
+/// delta's.
+fn absolute(o: &Outcome) -> bool {
+    matches!(o.rule, Rule::Min | Rule::Max)
+}
+
+/// `baseline → candidate`, or the candidate alone; an absolute rule's interval (on the
+/// candidate's value) follows the candidate.
+fn values_text(o: &Outcome) -> String {
+    let candidate = match (absolute(o), o.ci) {
+        (true, Some(iv)) => format!("{} [{}, {}]", opt(o.candidate), num(iv.lo), num(iv.hi)),
+        _ => opt(o.candidate),
+    };
+    match o.baseline {
+        Some(b) => format!("{} → {candidate}", num(b)),
+        None => candidate,
+    }
+}
+
+/// The delta and its interval in one cell (the interval only when it is the delta's).
+fn delta_ci_text(o: &Outcome) -> String {
+    match (o.delta, o.ci) {
+        (None, _) => "–".into(),
+        (d, Some(iv)) if !absolute(o) => {
+            format!("{} [{}, {}]", signed(d), num(iv.lo), num(iv.hi))
+        }
+        (d, _) => signed(d),
+    }
+}
+
+/// The short limit of the first-screen table.
+fn limit_text(o: &Outcome) -> String {
+    let ev = match o.evidence {
+        crate::config::Evidence::Point => String::new(),
+        e => format!(", {}", e.as_str()),
+    };
+    match o.rule {
+        Rule::Min => format!("≥ {}{ev}", num(o.limit)),
+        Rule::Max => format!("≤ {}{ev}", num(o.limit)),
+        Rule::MaxRegression if o.limit == 0.0 => format!("Δ ≥ 0{ev}"),
+        Rule::MaxRegression => format!("Δ ≥ −{}{ev}", num(o.limit)),
+        Rule::MaxRegressionRel => format!("Δ ≥ −{}%{ev}", num(o.limit * 100.0)),
+        Rule::MinImprovement => format!("Δ ≥ +{}{ev}", num(o.limit)),
+    }
+}
+
+/// `p = …` for the folded reasons, with what it is the p-value of.
+fn p_note(o: &Outcome) -> String {
+    let p = p_text(o);
+    if p == "–" {
+        return String::new();
+    }
+    let of = o.p_value_of.map_or("", |h| h.as_str());
+    if of.is_empty() {
+        format!(" (p {p})")
+    } else {
+        format!(" (p {p}, `{of}`)")
+    }
+}
+
 fn opt(x: Option<f64>) -> String {
     x.map_or_else(|| "–".to_string(), num)
 }
@@ -98,13 +160,6 @@ fn signed(x: Option<f64>) -> String {
         Some(v) => num(v),
         None => "–".into(),
     }
-}
-
-fn ci_text(o: &Outcome) -> String {
-    o.ci.map_or_else(
-        || "–".to_string(),
-        |iv| format!("[{}, {}]", num(iv.lo), num(iv.hi)),
-    )
 }
 
 fn p_text(o: &Outcome) -> String {
@@ -121,20 +176,6 @@ fn pfmt(p: f64, bound: bool) -> String {
         (true, _) => format!("≤{}", num(p)),
         (false, true) => "<0.0001".into(),
         (false, false) => num(p),
-    }
-}
-
-fn rule_text(o: &Outcome) -> String {
-    let ev = match o.evidence {
-        crate::config::Evidence::Point => String::new(),
-        e => format!(", {}", e.as_str()),
-    };
-    match o.rule {
-        Rule::Min => format!("≥ {}{ev}", num(o.limit)),
-        Rule::Max => format!("≤ {}{ev}", num(o.limit)),
-        Rule::MaxRegression => format!("regression ≤ {}{ev}", num(o.limit)),
-        Rule::MaxRegressionRel => format!("regression ≤ {}%{ev}", num(o.limit * 100.0)),
-        Rule::MinImprovement => format!("improvement ≥ {}{ev}", num(o.limit)),
     }
 }
 
@@ -200,13 +241,11 @@ fn slice_row(o: &Outcome, scales: &[(String, f64)]) -> SliceRow {
         slice: md_cell(&slice_label(&o.slice)),
         rows: o.rows,
         positives: o.positives,
-        candidate: opt(o.candidate),
-        baseline: opt(o.baseline),
-        delta: signed(o.delta),
-        ci: ci_text(o),
+        values: values_text(o),
+        delta_ci: delta_ci_text(o),
         p: p_text(o),
         bar,
-        status: status_text(o),
+        status: format!("{} {}", icon(o), status_text(o)),
     }
 }
 
@@ -300,24 +339,20 @@ pub fn markdown(run: &Run) -> Document {
     for n in &run.not_judged {
         let blocks = run.blocked_by_nothing_judged() && n.severity == Severity::Block;
         gates.push(GateRow {
-            icon: if blocks { "❌" } else { "⚠️" },
+            status: if blocks {
+                "❌ **not judged**".into()
+            } else {
+                "⚠️ not judged".into()
+            },
             gate: md(&n.id),
             slice: if n.by.is_empty() {
                 "all rows".into()
             } else {
                 format!("by {}", md_cell(&n.by.join(", ")))
             },
-            candidate: "–".into(),
-            baseline: "–".into(),
+            values: "–".into(),
             delta: "–".into(),
-            ci: "–".into(),
-            p: "–".into(),
-            rule: "–".into(),
-            status: if blocks {
-                "**not judged**".into()
-            } else {
-                "not judged".into()
-            },
+            limit: "–".into(),
         });
     }
     let mut hidden = 0usize;
@@ -333,16 +368,12 @@ pub fn markdown(run: &Run) -> Document {
         shown_failures += usize::from(failing_slice);
         if o.slice.is_empty() || o.status == Status::Fail {
             gates.push(GateRow {
-                icon: icon(o),
+                status: format!("{} {}", icon(o), status_text(o)),
                 gate: gate_label(o),
                 slice: md_cell(&slice_label(&o.slice)),
-                candidate: opt(o.candidate),
-                baseline: opt(o.baseline),
-                delta: signed(o.delta),
-                ci: ci_text(o),
-                p: p_text(o),
-                rule: rule_text(o),
-                status: status_text(o),
+                values: values_text(o),
+                delta: delta_ci_text(o),
+                limit: limit_text(o),
             });
         } else {
             hidden += 1;
@@ -391,6 +422,7 @@ pub fn markdown(run: &Run) -> Document {
             gate: md(&o.id),
             slice: md_cell(&slice_label(&o.slice)),
             reason: md(&o.reason),
+            p: p_note(o),
         })
         .collect();
     let file = |f: &crate::data::FileInfo| {

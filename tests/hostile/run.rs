@@ -112,7 +112,7 @@ fn every_slice_below_min_slice_judges_nothing_and_blocks() {
     assert!(junit.contains("failures=\"1\""), "{junit}");
     let md = std::fs::read_to_string(&md).unwrap();
     assert!(md.contains("Blocked: nothing judged"), "{md}");
-    assert!(md.contains("| **not judged** |"), "{md}");
+    assert!(md.contains("| ❌ **not judged** |"), "{md}");
     assert!(
         md.contains("Not judged: roc\\_auc-max\\_regression-by-country"),
         "{md}"
