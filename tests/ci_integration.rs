@@ -428,3 +428,60 @@ fn gitlab_component_inputs_are_typed_and_documented() {
         assert!(docs.contains(needle), "docs/ci.md: {needle}");
     }
 }
+
+/// On a terminal (stdout a TTY, faked with util-linux `script`), `check` prints a plain
+/// table without Markdown escapes; through a pipe it keeps printing Markdown.
+#[test]
+fn a_terminal_gets_a_plain_table_and_a_pipe_gets_markdown() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED a_terminal_gets_a_plain_table: needs util-linux `script`");
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    let config = warn_project(dir.path());
+    let bin = assert_cmd::cargo::cargo_bin("modelgate");
+    let cmd = format!(
+        "{} check --publish none --config {} 2>/dev/null",
+        bin.display(),
+        config.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert!(
+        tty.contains("modelgate · test-model — PASSED WITH WARNINGS"),
+        "{tty}"
+    );
+    assert!(tty.contains("STATUS  GATE"), "{tty}");
+    assert!(
+        tty.contains("roc_auc-min_improvement"),
+        "no Markdown escapes: {tty}"
+    );
+    assert!(!tty.contains("\\_") && !tty.contains("|---"), "{tty}");
+    assert!(!tty.contains('\x1b'), "NO_COLOR=1: no colour: {tty}");
+
+    // Colour on a terminal when NO_COLOR is unset or empty.
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("NO_COLOR", "")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\x1b[1;33m"));
+
+    let piped = modelgate()
+        .args(["check", "--publish", "none", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&piped.stdout);
+    assert!(md.starts_with("## ⚠️ modelgate · test-model"), "{md}");
+    assert!(md.contains("roc\\_auc-min\\_improvement"), "{md}");
+}

@@ -118,11 +118,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     }
     match &args.markdown {
         Some(p) => write_file(p, &md)?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(md.as_bytes());
-            let _ = out.flush();
-        }
+        None => print_report(&run, &md),
     }
     eprint!("{}", summary(&run));
 
@@ -171,6 +167,20 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         }
     }
     Ok(code)
+}
+
+/// The report on stdout: a plain, coloured table for a person at a terminal, Markdown for
+/// files and pipes.
+fn print_report(run: &Run, md: &str) {
+    let mut out = std::io::stdout().lock();
+    let text = if out.is_terminal() {
+        let color = use_color(true, std::env::var_os("NO_COLOR").as_deref());
+        report::terminal(run, color)
+    } else {
+        md.to_string()
+    };
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 /// One annotation per gate that judged nothing and per failed gate result: `::error` for

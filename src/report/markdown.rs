@@ -98,7 +98,7 @@ fn absolute(o: &Outcome) -> bool {
 
 /// `baseline → candidate`, or the candidate alone; an absolute rule's interval (on the
 /// candidate's value) follows the candidate.
-fn values_text(o: &Outcome) -> String {
+pub(super) fn values_text(o: &Outcome) -> String {
     let candidate = match (absolute(o), o.ci) {
         (true, Some(iv)) => format!("{} [{}, {}]", opt(o.candidate), num(iv.lo), num(iv.hi)),
         _ => opt(o.candidate),
@@ -110,7 +110,7 @@ fn values_text(o: &Outcome) -> String {
 }
 
 /// The delta and its interval in one cell (the interval only when it is the delta's).
-fn delta_ci_text(o: &Outcome) -> String {
+pub(super) fn delta_ci_text(o: &Outcome) -> String {
     match (o.delta, o.ci) {
         (None, _) => "–".into(),
         (d, Some(iv)) if !absolute(o) => {
@@ -121,7 +121,7 @@ fn delta_ci_text(o: &Outcome) -> String {
 }
 
 /// The short limit of the first-screen table.
-fn limit_text(o: &Outcome) -> String {
+pub(super) fn limit_text(o: &Outcome) -> String {
     let ev = match o.evidence {
         crate::config::Evidence::Point => String::new(),
         e => format!(", {}", e.as_str()),
@@ -250,6 +250,14 @@ fn slice_row(o: &Outcome, scales: &[(String, f64)]) -> SliceRow {
 }
 
 fn summary(run: &Run) -> String {
+    summary_in(run, md, md_cell)
+}
+
+/// The one-sentence verdict, with `text` escaping free text and `cell` slice labels: the
+/// Markdown escapes here, the terminal's in `report::terminal`.
+pub(super) fn summary_in(run: &Run, text: fn(&str) -> String, cell: fn(&str) -> String) -> String {
+    let md = text;
+    let md_cell = cell;
     let judged = run
         .outcomes
         .iter()

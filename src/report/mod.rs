@@ -12,6 +12,7 @@ mod junit;
 mod markdown;
 mod metrics_table;
 mod openmetrics;
+mod terminal;
 
 pub use budget::{Document, Section};
 pub use json::{metrics_document, result_json};
@@ -19,6 +20,7 @@ pub use junit::junit_xml;
 pub use markdown::markdown;
 pub use metrics_table::{metrics_csv, metrics_markdown, metrics_table};
 pub use openmetrics::openmetrics;
+pub use terminal::terminal;
 
 use crate::config::OnNothingJudged;
 use crate::data::FileInfo;
