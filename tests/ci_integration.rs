@@ -485,3 +485,80 @@ fn a_terminal_gets_a_plain_table_and_a_pipe_gets_markdown() {
     assert!(md.starts_with("## ⚠️ modelgate · test-model"), "{md}");
     assert!(md.contains("roc\\_auc-min\\_improvement"), "{md}");
 }
+
+/// Shell completions come from the clap definition, for every subcommand.
+#[test]
+fn completions_for_bash_zsh_and_fish() {
+    for (shell, marker) in [
+        ("bash", "_modelgate()"),
+        ("zsh", "#compdef modelgate"),
+        ("fish", "complete -c modelgate"),
+    ] {
+        let out = modelgate().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains(marker), "{shell}: {script}");
+        for word in ["check", "validate", "config-only", "strict-publish"] {
+            assert!(script.contains(word), "{shell} lacks {word}");
+        }
+    }
+    let out = modelgate().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `--help` has an Environment section: the token variables and exit code 3.
+#[test]
+fn help_names_the_environment_and_exit_codes() {
+    let out = modelgate().arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "Environment:",
+        "MODELGATE_TOKEN",
+        "GITHUB_TOKEN",
+        "GITLAB_TOKEN",
+        "MODELGATE_PUBLISH_TIMEOUT_SECS",
+        "3 publishing failed under --strict-publish",
+    ] {
+        assert!(help.contains(needle), "{needle}: {help}");
+    }
+}
+
+/// `cargo binstall` finds the archive the release workflow publishes.
+#[test]
+fn binstall_metadata_matches_the_release_archives() {
+    let cargo = std::fs::read_to_string(manifest().join("Cargo.toml")).unwrap();
+    for key in [
+        "repository = ",
+        "keywords = ",
+        "categories = ",
+        "[package.metadata.binstall]",
+    ] {
+        assert!(cargo.contains(key), "{key}");
+    }
+    assert!(cargo.contains(
+        r#"pkg-url = "{ repo }/releases/download/v{ version }/{ name }-{ target }.tar.gz""#
+    ));
+    let release =
+        std::fs::read_to_string(manifest().join(".github/workflows/release.yml")).unwrap();
+    assert!(
+        release.contains(
+            r#"tar -czf "dist/modelgate-$TARGET.tar.gz" -C "target/$TARGET/dist" "$exe""#
+        )
+    );
+    let readme = std::fs::read_to_string(manifest().join("README.md")).unwrap();
+    let install = readme
+        .split("\n## Install")
+        .nth(1)
+        .expect("README section Install");
+    for needle in [
+        "cargo install --locked modelgate",
+        "cargo binstall modelgate",
+        "releases",
+        "modelgate/modelgate@v1",
+        "component:",
+        "modelgate completions",
+    ] {
+        assert!(install.contains(needle), "Install lacks {needle}");
+    }
+}
