@@ -21,3 +21,4 @@ mod report_snapshots;
 mod sources;
 mod stats_reference;
 mod stats_simulation;
+mod waivers;

@@ -44,6 +44,8 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     };
     let (raw, text) = config::read(&args.config)?;
     let spec = config::validate(raw, &args.config, &overrides)?;
+    let today = config::waiver::Date::today();
+    config::waiver::expired(&spec.waivers, today, &spec.path)?;
     if let Some(id) = &args.explain
         && !spec.gates.iter().any(|g| &g.id == id)
     {
@@ -72,12 +74,14 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         min_slice: spec.min_slice,
         confidence: spec.confidence,
     };
-    let outcomes: Vec<Outcome> = spec
+    let mut outcomes: Vec<Outcome> = spec
         .gates
         .iter()
         .zip(&measured)
         .flat_map(|(g, m)| gate::judge(g, m, &settings))
         .collect();
+    let mut warnings = warnings;
+    warnings.extend(waive(&mut outcomes, &spec, today));
     let not_judged = gate::not_judged(&spec.gates, &outcomes);
     let verdict = Verdict::of_run(&outcomes, &not_judged, spec.on_nothing_judged);
     let run = Run {
@@ -169,6 +173,22 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     Ok(code)
 }
 
+/// Applies the config's waivers; a waiver that matched nothing becomes a run warning.
+fn waive(
+    outcomes: &mut [Outcome],
+    spec: &Spec,
+    today: config::waiver::Date,
+) -> Vec<report::RunWarning> {
+    gate::waive::apply(outcomes, &spec.waivers, today)
+        .into_iter()
+        .map(|w| report::RunWarning::UnmatchedWaiver {
+            gate: w.gate.clone(),
+            slice: config::waiver::slice_text(&w.slice),
+            line: w.line,
+        })
+        .collect()
+}
+
 /// The report on stdout: a plain, coloured table for a person at a terminal, Markdown for
 /// files and pipes.
 fn print_report(run: &Run, md: &str) {
@@ -247,9 +267,19 @@ fn summary(run: &Run) -> String {
         .count();
     let (failed, warned) = fail_counts(run);
     let skipped = run.outcomes.len() - judged;
+    let waived = run
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Waived)
+        .count();
     let t = escape::terminal;
+    let waived = if waived > 0 {
+        format!(", {waived} waived")
+    } else {
+        String::new()
+    };
     let mut s = format!(
-        "modelgate: {head} · {} · {judged} judged, {failed} failed, {warned} warned, {skipped} skipped\n",
+        "modelgate: {head} · {} · {judged} judged, {failed} failed, {warned} warned{waived}, {skipped} skipped\n",
         t(&run.name)
     );
     for n in &run.not_judged {
@@ -267,6 +297,19 @@ fn summary(run: &Run) -> String {
     }
     for w in &run.warnings {
         s.push_str(&format!("  {} {}\n", paint("33", "warning"), t(&w.text())));
+    }
+    for o in run.outcomes.iter().filter(|o| o.status == Status::Waived) {
+        let text = o
+            .waiver
+            .as_ref()
+            .map(report::waiver_text)
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "  {} {}: {}\n",
+            paint("36", "waived"),
+            t(&o.id),
+            t(&text)
+        ));
     }
     for o in run.outcomes.iter().filter(|o| o.status == Status::Fail) {
         let tag = if o.blocks() {

@@ -168,6 +168,7 @@ fn follow_links(path: &Path) -> std::path::PathBuf {
 /// pairs and holds the named columns. Judges nothing.
 pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
     let spec = config::load(&args.config, &config::Overrides::default())?;
+    config::waiver::expired(&spec.waivers, config::waiver::Date::today(), &spec.path)?;
     if args.config_only {
         return Ok(config_only_message(&args.config, &spec));
     }

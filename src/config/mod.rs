@@ -5,6 +5,7 @@
 //! a test that does not apply to the metric, …) and names the gate's line.
 
 mod spec;
+pub mod waiver;
 
 use std::fmt;
 use std::io::Read as _;
@@ -188,6 +189,8 @@ pub struct Spec {
     pub max_slices: usize,
     /// The gates, one per rule.
     pub gates: Vec<GateSpec>,
+    /// Accepted regressions, each with an owner, a reason and an expiry.
+    pub waivers: Vec<waiver::Waiver>,
 }
 
 /// Command-line values that override the file's (CONTRACT §1).
@@ -602,6 +605,7 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         on_nothing_judged: raw.on_nothing_judged,
         max_slices: raw.max_slices.get() as usize,
         gates,
+        waivers: waiver::validate(&raw.waivers, path)?,
     })
 }
 

@@ -64,6 +64,11 @@ pub struct RawConfig {
     pub max_slices: std::num::NonZeroU32,
     /// The gates. Each entry may carry several rules; each rule is judged separately.
     pub gates: Vec<Located<Gate>>,
+    /// Accepted regressions: a failing gate result that a waiver matches is reported as
+    /// `waived` (with owner, reason and days left) and does not block; an expired waiver
+    /// refuses the run.
+    #[serde(default)]
+    pub waivers: Vec<Located<super::waiver::RawWaiver>>,
 }
 
 /// What a blocking gate that judged nothing does to the verdict.

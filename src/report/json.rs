@@ -140,6 +140,18 @@ fn gate_json(o: &Outcome) -> Node {
         }
         None => {}
     }
+    if let Some(w) = &o.waiver {
+        g = g.put(
+            "waiver",
+            json!({
+                "owner": w.owner,
+                "reason": w.reason,
+                "expires": w.expires.to_string(),
+                "days_left": w.days_left,
+                "config_line": w.line,
+            }),
+        );
+    }
     if let Some(mc) = &o.mcnemar {
         g = g.put("mcnemar", mcnemar_json(mc));
     }

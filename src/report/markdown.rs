@@ -73,6 +73,7 @@ fn icon(o: &Outcome) -> &'static str {
         (Status::Fail, Severity::Block) => "❌",
         (Status::Fail, Severity::Warn) => "⚠️",
         (Status::Skip, _) => "⏭️",
+        (Status::Waived, _) => "🔕",
     }
 }
 
@@ -82,6 +83,7 @@ fn status_text(o: &Outcome) -> String {
         (Status::Fail, Severity::Block) => "**fail**",
         (Status::Fail, Severity::Warn) => "warn",
         (Status::Skip, _) => "skip",
+        (Status::Waived, _) => "waived",
     };
     if o.inconclusive {
         format!("{base} (inconclusive)")
@@ -301,7 +303,30 @@ pub(super) fn summary_in(run: &Run, text: fn(&str) -> String, cell: fn(&str) -> 
         .iter()
         .map(|w| format!(" Warning: {}.", md(&w.text())))
         .collect();
-    let tail = format!("{unjudged}{warnings}");
+    let waived: Vec<&Outcome> = run
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Waived)
+        .collect();
+    let waived_note = match waived.first() {
+        None => String::new(),
+        Some(o) => format!(
+            " Waived: {} failing result{} accepted on purpose, never hidden; first: {}{} — {}.",
+            waived.len(),
+            if waived.len() == 1 { "" } else { "s" },
+            md(&o.id),
+            if o.slice.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", md_cell(&slice_label(&o.slice)))
+            },
+            o.waiver
+                .as_ref()
+                .map(|w| md(&super::waiver_text(w)))
+                .unwrap_or_default()
+        ),
+    };
+    let tail = format!("{waived_note}{unjudged}{warnings}");
     let head = match run.verdict {
         Verdict::Fail if blocking.is_empty() => format!(
             "Blocked: nothing judged — {} blocking gate{} judged no slice (`on_nothing_judged: fail`); {judged} gate results judged{skipped_note}.",
@@ -319,6 +344,9 @@ pub(super) fn summary_in(run: &Run, text: fn(&str) -> String, cell: fn(&str) -> 
                 blocking.len(),
                 blocking.first().map(|o| first(o)).unwrap_or_default()
             )
+        }
+        Verdict::Warn if failing.is_empty() && !waived.is_empty() => {
+            format!("Passed with waivers: every gate result holds or is waived{skipped_note}.")
         }
         Verdict::Warn if failing.is_empty() => format!(
             "Passed with warnings: no gate result failed, but not every gate was judged{skipped_note}."
@@ -367,14 +395,15 @@ pub fn markdown(run: &Run) -> Document {
     let mut hidden_failures = 0usize;
     let mut shown_failures = 0usize;
     for o in &run.outcomes {
-        let failing_slice = !o.slice.is_empty() && o.status == Status::Fail;
+        let failing_slice =
+            !o.slice.is_empty() && matches!(o.status, Status::Fail | Status::Waived);
         if failing_slice && shown_failures == MAX_FAILING_SLICES {
             // The summary must stay short whatever the slice count: the rest are below.
             hidden_failures += 1;
             continue;
         }
         shown_failures += usize::from(failing_slice);
-        if o.slice.is_empty() || o.status == Status::Fail {
+        if o.slice.is_empty() || matches!(o.status, Status::Fail | Status::Waived) {
             gates.push(GateRow {
                 status: format!("{} {}", icon(o), status_text(o)),
                 gate: gate_label(o),
@@ -429,7 +458,10 @@ pub fn markdown(run: &Run) -> Document {
             icon: icon(o),
             gate: md(&o.id),
             slice: md_cell(&slice_label(&o.slice)),
-            reason: md(&o.reason),
+            reason: match &o.waiver {
+                Some(w) => format!("**{}**; {}", md(&super::waiver_text(w)), md(&o.reason)),
+                None => md(&o.reason),
+            },
             p: p_note(o),
         })
         .collect();

@@ -61,7 +61,7 @@ pub fn terminal(run: &Run, color: bool) -> String {
     }
     let mut hidden = 0usize;
     for o in &run.outcomes {
-        if !(o.slice.is_empty() || o.status == Status::Fail) {
+        if !(o.slice.is_empty() || matches!(o.status, Status::Fail | Status::Waived)) {
             hidden += 1;
             continue;
         }
@@ -70,6 +70,7 @@ pub fn terminal(run: &Run, color: bool) -> String {
             (Status::Fail, Severity::Block) => ("FAIL", "1;31"),
             (Status::Fail, Severity::Warn) => ("warn", "33"),
             (Status::Skip, _) => ("skip", "2"),
+            (Status::Waived, _) => ("waived", "36"),
         };
         let word = if o.inconclusive {
             format!("{word}?")
