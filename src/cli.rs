@@ -104,6 +104,16 @@ pub struct CheckArgs {
     /// Exit 3 when publishing was asked and failed (default: a warning).
     #[arg(long)]
     pub strict_publish: bool,
+    /// Also set the commit status `modelgate/<name>` (success / failure) on the pull
+    /// request's head commit (GitHub; needs `statuses: write`). For the privileged
+    /// `workflow_run` job of the fork-safe pair: its verdict becomes the required check.
+    #[arg(long)]
+    pub commit_status: bool,
+    /// Read the config from this git ref (e.g. `origin/main`) with `git show REF:PATH`, so
+    /// that a pull request cannot loosen the gate it is judged by. Paths in it stay
+    /// relative to the config's folder in the working tree.
+    #[arg(long, value_name = "REF")]
+    pub config_from: Option<String>,
     /// Pull / merge request number, overriding what the CI event says.
     #[arg(long, value_name = "N")]
     pub pr: Option<u64>,

@@ -562,3 +562,44 @@ fn binstall_metadata_matches_the_release_archives() {
         assert!(install.contains(needle), "Install lacks {needle}");
     }
 }
+
+/// The fork-safe pair: the eval job judges with the base branch's config; the privileged
+/// job downloads into its own temporary folder and sets the head commit's status.
+#[test]
+fn fork_safe_examples_use_the_trusted_config_and_a_commit_status() {
+    let eval =
+        std::fs::read_to_string(manifest().join("examples/github/fork-safe/modelgate-eval.yml"))
+            .unwrap();
+    assert!(eval.contains("--config-from origin/${{ github.base_ref }}"));
+    let wf = yaml(&manifest().join("examples/github/fork-safe/modelgate-comment.yml"));
+    assert_eq!(wf["permissions"]["statuses"], "write");
+    let steps = wf["jobs"]["comment"]["steps"].as_array().unwrap();
+    let download = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/download-artifact"))
+        })
+        .unwrap();
+    assert!(
+        download["with"]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("${{ runner.temp }}")
+    );
+    let gate = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("modelgate/modelgate"))
+        })
+        .unwrap();
+    assert!(
+        gate["with"]["args"]
+            .as_str()
+            .unwrap()
+            .contains("--commit-status")
+    );
+}

@@ -165,6 +165,7 @@ impl Gh {
 
 fn opts() -> Options {
     Options {
+        commit_status: false,
         mode: Mode::Auto,
         pr: None,
         strict: false,
@@ -173,6 +174,7 @@ fn opts() -> Options {
 
 fn strict() -> Options {
     Options {
+        commit_status: false,
         strict: true,
         ..opts()
     }
@@ -709,6 +711,7 @@ fn pr_flag_overrides_and_push_runs_skip_the_comment() {
     let (out, _) = gh.run(
         &small_doc(),
         &Options {
+            commit_status: false,
             pr: Some(5),
             ..strict()
         },
@@ -879,6 +882,7 @@ fn unreadable_payload_only_matters_without_pr() {
     let (out, _) = gh.run(
         &small_doc(),
         &Options {
+            commit_status: false,
             pr: Some(12),
             ..strict()
         },

@@ -42,7 +42,10 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         baseline: args.baseline.clone(),
         seed: args.seed,
     };
-    let (raw, text) = config::read(&args.config)?;
+    let (raw, text) = match &args.config_from {
+        Some(reference) => config::read_at_ref(reference, &args.config)?,
+        None => config::read(&args.config)?,
+    };
     let spec = config::validate(raw, &args.config, &overrides)?;
     let today = config::waiver::Date::today();
     config::waiver::expired(&spec.waivers, today, &spec.path)?;
@@ -87,7 +90,10 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     let run = Run {
         name: spec.name.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
-        config_path: args.config.display().to_string(),
+        config_path: match &args.config_from {
+            Some(r) => format!("{r}:{}", args.config.display()),
+            None => args.config.display().to_string(),
+        },
         config_sha256: hex(&Sha256::digest(text.as_bytes())),
         candidate: data.candidate_file.clone(),
         baseline: data.baseline_file.clone(),
@@ -149,6 +155,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
             mode,
             pr: args.pr,
             strict: args.strict_publish,
+            commit_status: args.commit_status,
         };
         match publish::publish(&publication, &env, &opts) {
             Ok(done) => {

@@ -124,6 +124,10 @@ pub struct Options {
     pub pr: Option<u64>,
     /// `--strict-publish`: a failure to publish is an error (exit 3), not a warning.
     pub strict: bool,
+    /// `--commit-status`: also set a commit status `modelgate/<name>` on the pull request's
+    /// head commit (GitHub), so a privileged `workflow_run` job's verdict, from the trusted
+    /// config, can be the required check.
+    pub commit_status: bool,
 }
 
 /// What was published.
@@ -414,7 +418,7 @@ fn publish_github(
     out: &mut Published,
 ) -> Vec<PublishError> {
     let run_url = github::run_url(env);
-    match github_comment(p, env, opts, run_url.as_deref()) {
+    let mut failures = match github_comment(p, env, opts, run_url.as_deref()) {
         Ok(Ok((target, u))) => {
             record(out, target, u);
             Vec::new()
@@ -426,7 +430,65 @@ fn publish_github(
             Vec::new()
         }
         Err(e) => vec![e],
+    };
+    if opts.commit_status {
+        match github_status(p, env, run_url.as_deref()) {
+            Ok(note) => out.notes.push(note),
+            Err(e) => failures.push(e),
+        }
     }
+    failures
+}
+
+/// The commit status `modelgate/<name>` on the head commit: `success` for pass and warn,
+/// `failure` for a blocked run. Returns what was done.
+fn github_status(
+    p: &Publication,
+    env: &Env,
+    run_url: Option<&str>,
+) -> Result<String, PublishError> {
+    let ctx = github::Context::from_env(env)?;
+    let sha = github::head_sha(&ctx, env).ok_or_else(|| {
+        PublishError::Context(
+            "--commit-status: no head commit in the event (workflow_run.head_sha, \
+             pull_request.head.sha) nor a GITHUB_SHA"
+                .into(),
+        )
+    })?;
+    let token = match (env.get("MODELGATE_TOKEN"), env.get("GITHUB_TOKEN")) {
+        (Some(t), _) => github::clean_token(t, "MODELGATE_TOKEN")?,
+        (None, Some(t)) => github::clean_token(t, "GITHUB_TOKEN")?,
+        (None, None) => {
+            return Err(PublishError::Context(
+                "--commit-status: no token; set GITHUB_TOKEN (the job needs `statuses: write`)"
+                    .into(),
+            ));
+        }
+    };
+    let (state, words) = match p.verdict {
+        "fail" => ("failure", "promotion blocked"),
+        "warn" => ("success", "passed with warnings"),
+        _ => ("success", "passed"),
+    };
+    let status = github::Status {
+        sha: &sha,
+        state,
+        context: &github::status_context(p.name),
+        description: &format!("modelgate: {words}"),
+        target_url: run_url,
+    };
+    let backoff = Backoff::from_env(env);
+    let rt = runtime()?;
+    rt.block_on(deadline(&backoff, "GitHub", async {
+        let client = github::Client::new(&ctx, &token, backoff.clone())?;
+        client.commit_status(&status).await
+    }))?;
+    Ok(format!(
+        "commit status {} = {state} on {}@{}",
+        status.context,
+        ctx.repo,
+        &sha[..12]
+    ))
 }
 
 /// The sticky comment on GitHub. `Ok(Err(why))`: the run has no pull request.
@@ -583,6 +645,7 @@ mod tests {
         // GitHub asked for, but no repository: a context failure.
         let env = Env::default();
         let mut opts = Options {
+            commit_status: false,
             mode: Mode::GitHub,
             pr: Some(1),
             strict: false,

@@ -534,6 +534,7 @@ fn annotation_properties_are_percent_encoded_like_the_toolkit() {
         &p,
         &env,
         &Options {
+            commit_status: false,
             mode: Mode::GitHub,
             pr: None,
             strict: false,
@@ -614,6 +615,7 @@ fn a_server_echoing_the_github_token_cannot_print_it() {
             sections: vec![Section::new(0, "## report")],
         };
         let mut opts = Options {
+            commit_status: false,
             mode: Mode::GitHub,
             pr: Some(12),
             strict: false,
@@ -656,6 +658,7 @@ fn a_server_echoing_the_gitlab_token_cannot_print_it() {
         sections: vec![Section::new(0, "## report")],
     };
     let opts = Options {
+        commit_status: false,
         mode: Mode::GitLab,
         pr: None,
         strict: true,
@@ -770,6 +773,7 @@ fn a_trickling_server_cannot_hold_the_run() {
             sections: vec![Section::new(0, "## report")],
         };
         let opts = Options {
+            commit_status: false,
             mode: Mode::Auto,
             pr: Some(12),
             strict: false,
@@ -809,6 +813,7 @@ fn an_oversized_body_is_cut_off() {
         sections: vec![Section::new(0, "## report")],
     };
     let opts = Options {
+        commit_status: false,
         mode: Mode::GitLab,
         pr: None,
         strict: false,
@@ -839,6 +844,7 @@ fn an_oversized_event_payload_is_not_read() {
         sections: vec![Section::new(0, "## report")],
     };
     let opts = Options {
+        commit_status: false,
         mode: Mode::GitHub,
         pr: None,
         strict: false,
