@@ -185,6 +185,10 @@ pub struct ValidateArgs {
     /// data. For pre-commit hooks, where the prediction files do not exist.
     #[arg(long)]
     pub config_only: bool,
+    /// Print the merged config (`extends` resolved, each gate with where it came from)
+    /// instead of the summary.
+    #[arg(long)]
+    pub print_merged: bool,
 }
 
 /// `modelgate init`.

@@ -14,6 +14,7 @@ mod hostile;
 mod malformed;
 mod metrics_golden;
 mod metrics_props;
+mod policies;
 mod publish_e2e;
 mod publish_github;
 mod publish_gitlab;

@@ -46,7 +46,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         Some(reference) => config::read_at_ref(reference, &args.config)?,
         None => config::read(&args.config)?,
     };
-    let spec = config::validate(raw, &args.config, &overrides)?;
+    let spec = config::extends::resolve(raw, &args.config, &overrides)?;
     let today = config::waiver::Date::today();
     config::waiver::expired(&spec.waivers, today, &spec.path)?;
     if let Some(id) = &args.explain
@@ -107,6 +107,12 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         not_judged,
         on_nothing_judged: spec.on_nothing_judged,
         warnings,
+        gate_sources: spec
+            .gates
+            .iter()
+            .map(|g| g.id.clone())
+            .zip(spec.gate_sources.iter().cloned())
+            .collect(),
     };
 
     if let Some(id) = &args.explain {

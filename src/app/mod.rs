@@ -169,6 +169,14 @@ fn follow_links(path: &Path) -> std::path::PathBuf {
 pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
     let spec = config::load(&args.config, &config::Overrides::default())?;
     config::waiver::expired(&spec.waivers, config::waiver::Date::today(), &spec.path)?;
+    if args.print_merged {
+        let merged = config::extends::print_merged(&spec);
+        if args.config_only {
+            return Ok(merged.trim_end().to_string());
+        }
+        crate::data::load(&measure::request(&spec))?;
+        return Ok(merged.trim_end().to_string());
+    }
     if args.config_only {
         return Ok(config_only_message(&args.config, &spec));
     }

@@ -4,6 +4,7 @@
 //! [`validate`] then checks what the types cannot (a baseline gate without a baseline,
 //! a test that does not apply to the metric, …) and names the gate's line.
 
+pub mod extends;
 mod spec;
 pub mod waiver;
 
@@ -191,6 +192,8 @@ pub struct Spec {
     pub gates: Vec<GateSpec>,
     /// Accepted regressions, each with an owner, a reason and an expiry.
     pub waivers: Vec<waiver::Waiver>,
+    /// Where each gate came from (`local`, or an `extends` entry), parallel to `gates`.
+    pub gate_sources: Vec<String>,
 }
 
 /// Command-line values that override the file's (CONTRACT §1).
@@ -359,7 +362,7 @@ pub fn parse(text: &str) -> Result<RawConfig, String> {
 /// Reads, parses and validates a config file.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Spec, ConfigError> {
     let (raw, _) = read(path)?;
-    validate(raw, path, overrides)
+    extends::resolve(raw, path, overrides)
 }
 
 /// Checks what the types cannot and resolves paths relative to the config file.
@@ -681,6 +684,7 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         max_slices: raw.max_slices.get() as usize,
         gates,
         waivers: waiver::validate(&raw.waivers, path)?,
+        gate_sources: Vec::new(),
     })
 }
 

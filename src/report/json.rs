@@ -287,6 +287,15 @@ pub fn result_json(run: &Run) -> String {
         )
         .put("on_nothing_judged", json!(run.on_nothing_judged.as_str()))
         .put(
+            "gate_sources",
+            Json::Object(
+                run.gate_sources
+                    .iter()
+                    .map(|(id, src)| (id.clone(), json!(src)))
+                    .collect(),
+            ),
+        )
+        .put(
             "not_judged",
             Node::Arr(run.not_judged.iter().map(not_judged_json).collect()),
         )

@@ -362,6 +362,26 @@ pub(super) fn summary_in(run: &Run, text: fn(&str) -> String, cell: fn(&str) -> 
     format!("{head}{tail}")
 }
 
+/// Where the gates came from, when any came from a shared policy: `modelgate:imbalanced-binary:
+/// pr_auc-max_regression, …; local: …`; empty when every gate is local.
+fn sources_text(run: &Run) -> String {
+    if run.gate_sources.iter().all(|(_, s)| s == "local") {
+        return String::new();
+    }
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (id, src) in &run.gate_sources {
+        match groups.iter_mut().find(|(s, _)| s == src) {
+            Some((_, ids)) => ids.push(id),
+            None => groups.push((src, vec![id])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(s, ids)| format!("{}: {}", md_cell(s), md_cell(&ids.join(", "))))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Renders the report as a [`Document`] of prioritised sections.
 pub fn markdown(run: &Run) -> Document {
     let (icon_v, headline) = match run.verdict {
@@ -498,6 +518,7 @@ pub fn markdown(run: &Run) -> Document {
                 .map(|n| md(n))
                 .collect::<Vec<_>>()
         )),
+        sources => sources_text(run),
     };
     let mut env = Environment::new();
     if let Ok(syntax) = SyntaxConfig::builder().trim_blocks(true).build() {

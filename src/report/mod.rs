@@ -62,6 +62,8 @@ pub struct Run {
     pub on_nothing_judged: OnNothingJudged,
     /// Things the reviewer should know that are not gate results.
     pub warnings: Vec<RunWarning>,
+    /// (gate id, where it came from: `local` or an `extends` entry).
+    pub gate_sources: Vec<(String, String)>,
 }
 
 /// A warning about the run as a whole, rendered in every report.
