@@ -216,6 +216,6 @@ mod tests {
         for days in [-1_000_000, -1, 0, 1, 11_017, 20_000, 2_932_896] {
             assert_eq!(Date::from_days(days).days(), days);
         }
-        assert_eq!(Date::from_days(20_483).to_string(), "2026-01-31");
+        assert_eq!(Date::from_days(20_484).to_string(), "2026-01-31");
     }
 }
