@@ -7,12 +7,34 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// A CI quality gate for ML models: compares a candidate with the production baseline on
 /// the same rows, with exact metrics and paired statistics, and blocks a regression.
 #[derive(Debug, Parser)]
-#[command(name = "modelgate", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "modelgate",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = ENVIRONMENT
+)]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The Environment section of `--help`: what `check` reads from the environment, and the
+/// exit codes.
+const ENVIRONMENT: &str = "\
+Environment:
+  MODELGATE_TOKEN                 token for the comment; first choice on GitHub and GitLab
+  GITHUB_TOKEN                    GitHub token (needs pull-requests: write)
+  GITLAB_TOKEN                    GitLab project access token (scope api, role Reporter+)
+  MODELGATE_HTTP_TIMEOUT_SECS     deadline of one request, body included (default 30)
+  MODELGATE_PUBLISH_TIMEOUT_SECS  deadline of the whole publication (default 180)
+  NO_COLOR                        set and non-empty: no colour on the terminal
+  GITHUB_ACTIONS, GITLAB_CI       detected by --publish auto; on Actions the step outputs,
+                                  job summary and annotations are written
+Tokens are never printed. Exit codes: 0 pass, 1 blocked, 2 bad usage, config or input,
+3 publishing failed under --strict-publish.";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -27,6 +49,16 @@ pub enum Command {
     Schema,
     /// Write a commented starter config.
     Init(InitArgs),
+    /// Print a shell completion script (e.g. `modelgate completions bash > /etc/bash_completion.d/modelgate`).
+    Completions(CompletionsArgs),
+}
+
+/// `modelgate completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Where to publish the report.
@@ -72,6 +104,16 @@ pub struct CheckArgs {
     /// Exit 3 when publishing was asked and failed (default: a warning).
     #[arg(long)]
     pub strict_publish: bool,
+    /// Also set the commit status `modelgate/<name>` (success / failure) on the pull
+    /// request's head commit (GitHub; needs `statuses: write`). For the privileged
+    /// `workflow_run` job of the fork-safe pair: its verdict becomes the required check.
+    #[arg(long)]
+    pub commit_status: bool,
+    /// Read the config from this git ref (e.g. `origin/main`) with `git show REF:PATH`, so
+    /// that a pull request cannot loosen the gate it is judged by. Paths in it stay
+    /// relative to the config's folder in the working tree.
+    #[arg(long, value_name = "REF")]
+    pub config_from: Option<String>,
     /// Pull / merge request number, overriding what the CI event says.
     #[arg(long, value_name = "N")]
     pub pr: Option<u64>,
@@ -150,6 +192,14 @@ pub struct ValidateArgs {
     /// The gates file.
     #[arg(long, default_value = "modelgate.yaml", value_name = "PATH")]
     pub config: PathBuf,
+    /// Check only the config (syntax, schema, metric ids, rules, column roles); read no
+    /// data. For pre-commit hooks, where the prediction files do not exist.
+    #[arg(long)]
+    pub config_only: bool,
+    /// Print the merged config (`extends` resolved, each gate with where it came from)
+    /// instead of the summary.
+    #[arg(long)]
+    pub print_merged: bool,
 }
 
 /// `modelgate init`.

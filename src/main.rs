@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use modelgate::app;
 use modelgate::cli::{Cli, Command};
 use modelgate::report::escape;
@@ -37,6 +37,15 @@ fn main() -> ExitCode {
             eprintln!("{msg}");
             0
         }),
+        Command::Completions(args) => {
+            clap_complete::generate(
+                args.shell,
+                &mut Cli::command(),
+                "modelgate",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

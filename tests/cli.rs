@@ -455,8 +455,8 @@ fn main_table_stays_short_with_many_failing_slices() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let md = String::from_utf8(out.stdout).unwrap();
-    let summary = md.split("### Worst slices").next().unwrap();
-    assert_eq!(summary.matches("| ❌ |").count(), 20, "{summary}");
+    let summary = md.split("<details>").next().unwrap();
+    assert_eq!(summary.matches("| ❌ **fail**").count(), 20, "{summary}");
     assert!(
         summary.contains("**10 more failing slice results**"),
         "{summary}"

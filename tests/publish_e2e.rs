@@ -485,3 +485,123 @@ fn local_run_publishes_nothing_and_prints_the_report() {
             .is_empty()
     );
 }
+
+/// The fork-safe flow's trust: the gate reads its thresholds from a git ref (`--config-from`),
+/// not from the file the pull request edited, and the privileged `workflow_run` job sets the
+/// verdict as a commit status on the pull request's head commit (the required check).
+#[test]
+fn workflow_run_judges_with_the_trusted_config_and_sets_the_head_commit_status() {
+    use crate::common::{rows, write_config, write_pair};
+    let run = Run::new();
+    let repo = run.dir.path().join("repo");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    write_pair(&repo, &rows(2_000, 0.3, 0.8, 11));
+    let strict = "  - metric: roc_auc\n    min_improvement: 0.5\n";
+    let config = write_config(&repo, "", strict);
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(&repo)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output();
+        match out {
+            Ok(o) => o.status.success(),
+            Err(_) => false,
+        }
+    };
+    if !git(&["init", "-q", "-b", "main", "."]) {
+        eprintln!("SKIPPED workflow_run_judges_with_the_trusted_config: needs git");
+        return;
+    }
+    assert!(git(&["add", "modelgate.yaml"]) && git(&["commit", "-q", "-m", "gate"]));
+    // The pull request loosens the gate in its working tree.
+    let loose = std::fs::read_to_string(&config)
+        .expect("config")
+        .replace("min_improvement: 0.5", "min_improvement: 0");
+    std::fs::write(&config, loose).expect("write");
+
+    let sha = "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b";
+    run.mock_github(vec![]);
+    run.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/{REPO}/commits/{sha}/pulls")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(Vec::<Value>::new())),
+    );
+    run.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/{REPO}/pulls")))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(fixture("github", "pulls_by_head.json")),
+            ),
+    );
+    run.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/{REPO}/issues/77/comments")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(Vec::<Value>::new())),
+    );
+    run.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("/repos/{REPO}/issues/77/comments")))
+            .respond_with(ResponseTemplate::new(201).set_body_json(gh_comment(902, "x"))),
+    );
+    run.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("/repos/{REPO}/statuses/{sha}")))
+            .respond_with(
+                ResponseTemplate::new(201).set_body_json(json!({"id": 1, "state": "failure"})),
+            )
+            .expect(1),
+    );
+    let mut env = run.github_env("event_workflow_run_fork.json");
+    env.push(("GITHUB_EVENT_NAME".into(), "workflow_run".into()));
+    env.push(("PATH".into(), std::env::var("PATH").unwrap_or_default()));
+
+    // Without --config-from the loosened working-tree config passes…
+    let out = run.check(&config, &env, &["--publish", "none"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // …with it, the committed gate blocks, and the head commit gets a failure status.
+    let out = run.check(
+        &config,
+        &env,
+        &[
+            "--config-from",
+            "main",
+            "--commit-status",
+            "--strict-publish",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let result: Value = serde_json::from_str(&run.file("result.json")).expect("json");
+    assert!(
+        result["config"]["path"]
+            .as_str()
+            .expect("path")
+            .starts_with("main:"),
+        "{}",
+        result["config"]
+    );
+    let statuses = run.requests("POST", &format!("/statuses/{sha}"));
+    assert_eq!(statuses.len(), 1);
+    let st: Value = serde_json::from_slice(&statuses[0].body).expect("json");
+    assert_eq!(st["state"], "failure");
+    assert_eq!(st["context"], "modelgate/test-model");
+    assert_eq!(st["description"], "modelgate: promotion blocked");
+    assert!(
+        st["target_url"]
+            .as_str()
+            .expect("url")
+            .contains("/actions/runs/13250000000")
+    );
+    assert_eq!(run.requests("POST", "/issues/77/comments").len(), 1);
+    assert!(
+        stderr(&out).contains("commit status modelgate/test-model = failure"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A ref that could be an option, or one that does not exist: exit 2, nothing judged.
+    for bad in ["--output=/tmp/x", "no-such-branch"] {
+        let out = run.check(&config, &env, &["--publish", "none", "--config-from", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+    }
+}

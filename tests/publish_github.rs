@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use modelgate::publish::{Annotation, Env, Mode, Options, Publication, Published, publish_with};
+use modelgate::publish::{
+    Annotation, Env, Level, Mode, Options, Publication, Published, publish_with,
+};
 use modelgate::report::{Document, Section};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -138,6 +140,7 @@ impl Gh {
 
     fn run(&self, doc: &Document, opts: &Options) -> (Result<Published, String>, String) {
         let anns = vec![Annotation {
+            level: Level::Error,
             title: "roc_auc: fail".into(),
             message: "roc_auc fell by 0.0093, more than the allowed 0.005".into(),
         }];
@@ -162,6 +165,7 @@ impl Gh {
 
 fn opts() -> Options {
     Options {
+        commit_status: false,
         mode: Mode::Auto,
         pr: None,
         strict: false,
@@ -170,6 +174,7 @@ fn opts() -> Options {
 
 fn strict() -> Options {
     Options {
+        commit_status: false,
         strict: true,
         ..opts()
     }
@@ -706,6 +711,7 @@ fn pr_flag_overrides_and_push_runs_skip_the_comment() {
     let (out, _) = gh.run(
         &small_doc(),
         &Options {
+            commit_status: false,
             pr: Some(5),
             ..strict()
         },
@@ -807,6 +813,7 @@ fn hostile_data_stays_inert() {
         )],
     };
     let anns = [Annotation {
+        level: Level::Error,
         title: "gate, with: colons".into(),
         message: "slice @team\n::set-output name=verdict::pass\n/merge `x` <img>".into(),
     }];
@@ -875,6 +882,7 @@ fn unreadable_payload_only_matters_without_pr() {
     let (out, _) = gh.run(
         &small_doc(),
         &Options {
+            commit_status: false,
             pr: Some(12),
             ..strict()
         },

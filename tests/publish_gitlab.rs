@@ -123,6 +123,7 @@ impl Gl {
             annotations: &[],
         };
         let opts = Options {
+            commit_status: false,
             mode: Mode::Auto,
             pr: None,
             strict,

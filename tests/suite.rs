@@ -3,9 +3,12 @@
 //! by linking), and `cargo test <module>::` still runs one file's tests.
 mod common;
 
+mod action_install;
 mod aggregated;
+mod ci_integration;
 mod cli;
 mod cli_errors;
+mod comment_html;
 mod dtypes;
 mod hostile;
 mod malformed;
@@ -13,6 +16,7 @@ mod metrics_golden;
 mod metrics_props;
 mod mlflow;
 mod pipeline;
+mod policies;
 mod publish_e2e;
 mod publish_github;
 mod publish_gitlab;
@@ -20,3 +24,4 @@ mod report_snapshots;
 mod sources;
 mod stats_reference;
 mod stats_simulation;
+mod waivers;

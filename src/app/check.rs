@@ -42,8 +42,13 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         baseline: args.baseline.clone(),
         seed: args.seed,
     };
-    let (raw, text) = config::read(&args.config)?;
-    let mut spec = config::validate(raw, &args.config, &overrides)?;
+    let (raw, text) = match &args.config_from {
+        Some(reference) => config::read_at_ref(reference, &args.config)?,
+        None => config::read(&args.config)?,
+    };
+    let mut spec = config::extends::resolve(raw, &args.config, &overrides)?;
+    let today = config::waiver::Date::today();
+    config::waiver::expired(&spec.waivers, today, &spec.path)?;
     let mlflow_steps = mlflow::steps(args)?;
     if let Some(id) = &args.explain
         && !spec.gates.iter().any(|g| &g.id == id)
@@ -78,18 +83,23 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         min_slice: spec.min_slice,
         confidence: spec.confidence,
     };
-    let outcomes: Vec<Outcome> = spec
+    let mut outcomes: Vec<Outcome> = spec
         .gates
         .iter()
         .zip(&measured)
         .flat_map(|(g, m)| gate::judge(g, m, &settings))
         .collect();
+    let mut warnings = warnings;
+    warnings.extend(waive(&mut outcomes, &spec, today));
     let not_judged = gate::not_judged(&spec.gates, &outcomes);
     let verdict = Verdict::of_run(&outcomes, &not_judged, spec.on_nothing_judged);
     let run = Run {
         name: spec.name.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
-        config_path: args.config.display().to_string(),
+        config_path: match &args.config_from {
+            Some(r) => format!("{r}:{}", args.config.display()),
+            None => args.config.display().to_string(),
+        },
         config_sha256: hex(&Sha256::digest(text.as_bytes())),
         candidate: data.candidate_file.clone(),
         baseline: data.baseline_file.clone(),
@@ -104,6 +114,12 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         on_nothing_judged: spec.on_nothing_judged,
         warnings,
         origins: fetched.origins(),
+        gate_sources: spec
+            .gates
+            .iter()
+            .map(|g| g.id.clone())
+            .zip(spec.gate_sources.iter().cloned())
+            .collect(),
     };
 
     if let Some(id) = &args.explain {
@@ -125,11 +141,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     }
     match &args.markdown {
         Some(p) => write_file(p, &md)?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(md.as_bytes());
-            let _ = out.flush();
-        }
+        None => print_report(&run, &md),
     }
     eprint!("{}", summary(&run));
 
@@ -140,30 +152,9 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         PublishMode::Github => publish::Mode::GitHub,
         PublishMode::Gitlab => publish::Mode::GitLab,
     };
-    if mode != publish::Mode::None {
-        let unjudged = run.not_judged.iter().map(|n| publish::Annotation {
-            title: format!("modelgate: {} not judged", n.id),
-            message: format!("nothing judged: {}", not_judged_text(n)),
-        });
-        let annotations: Vec<publish::Annotation> = unjudged
-            .chain(
-                run.outcomes
-                    .iter()
-                    .filter(|o| o.status == Status::Fail)
-                    .map(|o| publish::Annotation {
-                        title: format!(
-                            "modelgate: {} {}",
-                            o.id,
-                            if o.slice.is_empty() {
-                                String::new()
-                            } else {
-                                slice_label(&o.slice)
-                            }
-                        ),
-                        message: o.reason.clone(),
-                    }),
-            )
-            .collect();
+    // Always: `--publish none` still writes the Actions outputs, summary and annotations.
+    {
+        let annotations = annotations(&run);
         let publication = publish::Publication {
             name: &spec.name,
             document: &document,
@@ -177,6 +168,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
             mode,
             pr: args.pr,
             strict: args.strict_publish,
+            commit_status: args.commit_status,
         };
         match publish::publish(&publication, &env, &opts) {
             Ok(done) => {
@@ -202,13 +194,81 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     Ok(code)
 }
 
+/// Applies the config's waivers; a waiver that matched nothing becomes a run warning.
+fn waive(
+    outcomes: &mut [Outcome],
+    spec: &Spec,
+    today: config::waiver::Date,
+) -> Vec<report::RunWarning> {
+    gate::waive::apply(outcomes, &spec.waivers, today)
+        .into_iter()
+        .map(|w| report::RunWarning::UnmatchedWaiver {
+            gate: w.gate.clone(),
+            slice: config::waiver::slice_text(&w.slice),
+            line: w.line,
+        })
+        .collect()
+}
+
+/// The report on stdout: a plain, coloured table for a person at a terminal, Markdown for
+/// files and pipes.
+fn print_report(run: &Run, md: &str) {
+    let mut out = std::io::stdout().lock();
+    let text = if out.is_terminal() {
+        let color = use_color(true, std::env::var_os("NO_COLOR").as_deref());
+        report::terminal(run, color)
+    } else {
+        md.to_string()
+    };
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// One annotation per gate that judged nothing and per failed gate result: `::error` for
+/// what blocks the run, `::warning` for what does not.
+fn annotations(run: &Run) -> Vec<publish::Annotation> {
+    let level = |blocks: bool| {
+        if blocks {
+            publish::Level::Error
+        } else {
+            publish::Level::Warning
+        }
+    };
+    let unjudged = run.not_judged.iter().map(|n| publish::Annotation {
+        level: level(n.severity == Severity::Block && run.blocked_by_nothing_judged()),
+        title: format!("modelgate: {} not judged", n.id),
+        message: format!("nothing judged: {}", not_judged_text(n)),
+    });
+    let failed = run
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Fail)
+        .map(|o| publish::Annotation {
+            level: level(o.blocks()),
+            title: format!(
+                "modelgate: {} {}",
+                o.id,
+                if o.slice.is_empty() {
+                    String::new()
+                } else {
+                    slice_label(&o.slice)
+                }
+            ),
+            message: o.reason.clone(),
+        });
+    unjudged.chain(failed).collect()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The short human summary on stderr: the verdict and each failing gate.
 fn summary(run: &Run) -> String {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = use_color(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
     let paint = |code: &str, s: &str| {
         if color {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -226,15 +286,21 @@ fn summary(run: &Run) -> String {
         .iter()
         .filter(|o| o.status != Status::Skip)
         .count();
-    let failed = run
+    let (failed, warned) = fail_counts(run);
+    let skipped = run.outcomes.len() - judged;
+    let waived = run
         .outcomes
         .iter()
-        .filter(|o| o.status == Status::Fail)
+        .filter(|o| o.status == Status::Waived)
         .count();
-    let skipped = run.outcomes.len() - judged;
     let t = escape::terminal;
+    let waived = if waived > 0 {
+        format!(", {waived} waived")
+    } else {
+        String::new()
+    };
     let mut s = format!(
-        "modelgate: {head} · {} · {judged} judged, {failed} failed, {skipped} skipped\n",
+        "modelgate: {head} · {} · {judged} judged, {failed} failed, {warned} warned{waived}, {skipped} skipped\n",
         t(&run.name)
     );
     for n in &run.not_judged {
@@ -253,6 +319,19 @@ fn summary(run: &Run) -> String {
     for w in &run.warnings {
         s.push_str(&format!("  {} {}\n", paint("33", "warning"), t(&w.text())));
     }
+    for o in run.outcomes.iter().filter(|o| o.status == Status::Waived) {
+        let text = o
+            .waiver
+            .as_ref()
+            .map(report::waiver_text)
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "  {} {}: {}\n",
+            paint("36", "waived"),
+            t(&o.id),
+            t(&text)
+        ));
+    }
     for o in run.outcomes.iter().filter(|o| o.status == Status::Fail) {
         let tag = if o.blocks() {
             paint("31", "fail")
@@ -267,6 +346,19 @@ fn summary(run: &Run) -> String {
         s.push_str(&format!("  {tag} {}{at}: {}\n", t(&o.id), t(&o.reason)));
     }
     s
+}
+
+/// Colour on a terminal unless `NO_COLOR` is set to a non-empty value (no-color.org: "when
+/// present and not an empty string").
+fn use_color(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// (blocking failures, warn-severity failures) among the gate results.
+fn fail_counts(run: &Run) -> (usize, usize) {
+    let failing = run.outcomes.iter().filter(|o| o.status == Status::Fail);
+    let blocking = failing.clone().filter(|o| o.blocks()).count();
+    (blocking, failing.count() - blocking)
 }
 
 /// `--explain GATE_ID`: how one gate reached its decision, numbers included.
@@ -351,4 +443,18 @@ fn explain(spec: &Spec, run: &Run, id: &str) -> String {
         s.push_str(&format!("    because: {}\n", escape::terminal(&o.reason)));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::use_color;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn an_empty_no_color_keeps_colour() {
+        assert!(use_color(true, None));
+        assert!(use_color(true, Some(OsStr::new(""))));
+        assert!(!use_color(true, Some(OsStr::new("1"))));
+        assert!(!use_color(false, None));
+    }
 }

@@ -179,10 +179,24 @@ fn follow_links(path: &Path) -> std::path::PathBuf {
 /// pairs and holds the named columns. Judges nothing.
 pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
     let mut spec = config::load(&args.config, &config::Overrides::default())?;
+    config::waiver::expired(&spec.waivers, config::waiver::Date::today(), &spec.path)?;
+    if args.config_only && !args.print_merged {
+        return Ok(config_only_message(&args.config, &spec));
+    }
+    if args.print_merged && args.config_only {
+        return Ok(config::extends::print_merged(&spec).trim_end().to_string());
+    }
+    // The merged config as written, before MLflow URIs are replaced by downloads.
+    let merged = args
+        .print_merged
+        .then(|| config::extends::print_merged(&spec));
     let fetched = mlflow::fetch_inputs(&mut spec)?;
     let mut data =
         crate::data::load(&measure::request(&spec)).map_err(|e| fetched.relabel_error(e))?;
     fetched.relabel(&mut data);
+    if let Some(merged) = merged {
+        return Ok(merged.trim_end().to_string());
+    }
     measure::check_probabilities(&spec, &data)?;
     let same = guard::same_inputs(&spec, &data)?;
     guard::check_bootstrap_budget(&spec, &data)?;
@@ -205,6 +219,15 @@ pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
         msg.push_str(&format!("; warning: {}", w.text()));
     }
     Ok(crate::report::escape::terminal(&msg))
+}
+
+/// `validate --config-only`: what was checked, and that the data were not.
+fn config_only_message(path: &Path, spec: &config::Spec) -> String {
+    crate::report::escape::terminal(&format!(
+        "{}: config valid. {} gate rule(s); the prediction files were not read (--config-only)",
+        path.display(),
+        spec.gates.len()
+    ))
 }
 
 /// `modelgate schema`.

@@ -4,7 +4,9 @@
 //! [`validate`] then checks what the types cannot (a baseline gate without a baseline,
 //! a test that does not apply to the metric, …) and names the gate's line.
 
+pub mod extends;
 mod spec;
+pub mod waiver;
 
 use std::fmt;
 use std::io::Read as _;
@@ -188,6 +190,10 @@ pub struct Spec {
     pub max_slices: usize,
     /// The gates, one per rule.
     pub gates: Vec<GateSpec>,
+    /// Accepted regressions, each with an owner, a reason and an expiry.
+    pub waivers: Vec<waiver::Waiver>,
+    /// Where each gate came from (`local`, or an `extends` entry), parallel to `gates`.
+    pub gate_sources: Vec<String>,
 }
 
 /// Command-line values that override the file's (CONTRACT §1).
@@ -246,6 +252,11 @@ pub fn read(path: &Path) -> Result<(RawConfig, String), ConfigError> {
             MAX_CONFIG_BYTES >> 20
         )));
     }
+    parse_text(text, path)
+}
+
+/// Parses config text read from `path` (a file, or `REF:path` from git).
+fn parse_text(text: String, path: &Path) -> Result<(RawConfig, String), ConfigError> {
     let raw = parse(&text).map_err(|message| {
         // serde-saphyr says `error: line L column C: …` and shows the source as <input>.
         let message = message
@@ -270,6 +281,76 @@ pub fn read(path: &Path) -> Result<(RawConfig, String), ConfigError> {
     Ok((raw, text))
 }
 
+/// Reads the config as it is at git ref `reference` (`git show REF:./<file>`, run in the
+/// config's folder): a pull request cannot loosen the gate it is judged by. The ref may not
+/// start with `-` nor hold `:` or whitespace (no option or path injection); at most
+/// [`MAX_CONFIG_BYTES`] are read.
+pub fn read_at_ref(reference: &str, path: &Path) -> Result<(RawConfig, String), ConfigError> {
+    let shown = PathBuf::from(format!("{reference}:{}", path.display()));
+    let fail = |message: String| ConfigError {
+        path: shown.clone(),
+        line: None,
+        message,
+    };
+    if reference.is_empty()
+        || reference.starts_with('-')
+        || reference
+            .chars()
+            .any(|c| c == ':' || c.is_whitespace() || c.is_control())
+    {
+        return Err(fail(format!(
+            "--config-from {reference:?} is not a git ref; give a branch, tag or commit such as origin/main"
+        )));
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut child = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["show", "--no-textconv", "--end-of-options"])
+        .arg(format!("{reference}:./{file}"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(format!("--config-from needs git: {e}")))?;
+    let mut text = String::new();
+    let read = child
+        .stdout
+        .take()
+        .map(|out| out.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text));
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(fail(format!(
+            "the config at {reference} is larger than {} MiB",
+            MAX_CONFIG_BYTES >> 20
+        )));
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| fail(format!("git show failed: {e}")))?;
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        let why = why.lines().next().unwrap_or("").trim();
+        return Err(fail(format!(
+            "git cannot show {file} at {reference} ({why}); fetch the ref first (actions/checkout with fetch-depth: 0, or git fetch origin main)"
+        )));
+    }
+    if let Some(Err(e)) = read {
+        return Err(fail(format!(
+            "the config at {reference} is not UTF-8 text: {e}"
+        )));
+    }
+    parse_text(text, &shown)
+}
+
 /// Parses config text; the error message carries line, column and a caret.
 pub fn parse(text: &str) -> Result<RawConfig, String> {
     if text.trim().is_empty() {
@@ -281,7 +362,7 @@ pub fn parse(text: &str) -> Result<RawConfig, String> {
 /// Reads, parses and validates a config file.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Spec, ConfigError> {
     let (raw, _) = read(path)?;
-    validate(raw, path, overrides)
+    extends::resolve(raw, path, overrides)
 }
 
 /// Checks what the types cannot and resolves paths relative to the config file.
@@ -606,6 +687,8 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         on_nothing_judged: raw.on_nothing_judged,
         max_slices: raw.max_slices.get() as usize,
         gates,
+        waivers: waiver::validate(&raw.waivers, path)?,
+        gate_sources: Vec::new(),
     })
 }
 

@@ -62,8 +62,20 @@ pub struct RawConfig {
     #[serde(default = "default_max_slices")]
     #[schemars(default = "default_max_slices")]
     pub max_slices: std::num::NonZeroU32,
+    /// Shared policies whose gates this config takes: paths (relative to this file) or
+    /// built-in ones by name (`modelgate:imbalanced-binary`). Local gates with the same id
+    /// override them.
+    #[serde(default)]
+    pub extends: Vec<String>,
     /// The gates. Each entry may carry several rules; each rule is judged separately.
+    /// May be empty when `extends` brings gates.
+    #[serde(default)]
     pub gates: Vec<Located<Gate>>,
+    /// Accepted regressions: a failing gate result that a waiver matches is reported as
+    /// `waived` (with owner, reason and days left) and does not block; an expired waiver
+    /// refuses the run.
+    #[serde(default)]
+    pub waivers: Vec<Located<super::waiver::RawWaiver>>,
 }
 
 /// What a blocking gate that judged nothing does to the verdict.

@@ -6,6 +6,8 @@
 //! (CONTRACT §3) is [`crate::stats::decision::decide`]; this stage adds slices, `min_slice`,
 //! multiple-comparison correction and the words.
 
+pub mod waive;
+
 use std::fmt::Write as _;
 
 use crate::config::{
@@ -27,6 +29,9 @@ pub enum Status {
     Fail,
     /// Not judged (slice too small, or the metric undefined on it).
     Skip,
+    /// The rule is broken, but a waiver accepts it: reported with owner, reason and
+    /// days left, never hidden; does not block.
+    Waived,
 }
 
 impl Status {
@@ -36,6 +41,7 @@ impl Status {
             Status::Pass => "pass",
             Status::Fail => "fail",
             Status::Skip => "skip",
+            Status::Waived => "waived",
         }
     }
 }
@@ -139,6 +145,8 @@ pub struct Outcome {
     /// Why the slice was skipped, or why it failed without a comparison; `None` when the
     /// rule was compared with its limit.
     pub cause: Option<Cause>,
+    /// The waiver that accepted this failure (status [`Status::Waived`]).
+    pub waiver: Option<waive::Applied>,
 }
 
 impl Outcome {
@@ -164,7 +172,10 @@ impl Verdict {
     pub fn of(outcomes: &[Outcome]) -> Verdict {
         if outcomes.iter().any(Outcome::blocks) {
             Verdict::Fail
-        } else if outcomes.iter().any(|o| o.status == Status::Fail) {
+        } else if outcomes
+            .iter()
+            .any(|o| matches!(o.status, Status::Fail | Status::Waived))
+        {
             Verdict::Warn
         } else {
             Verdict::Pass
@@ -398,6 +409,7 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
             mcnemar_context: m.mcnemar_context.clone(),
             reason: String::new(),
             cause: None,
+            waiver: None,
         };
         let delta_est = m.delta.as_ref().and_then(|d| d.as_ref().ok());
         let detectable_se = if g.rule.is_relative() {

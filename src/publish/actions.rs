@@ -6,14 +6,14 @@ use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::Annotation;
+use super::{Annotation, Level};
 
 /// GitHub's limit on one step's summary.
 pub(crate) const SUMMARY_LIMIT_BYTES: usize = 1024 * 1024;
 
-/// Error annotations GitHub shows per step; more are dropped silently, so we stop at this
-/// many and add one notice with the count.
-pub(crate) const MAX_ERROR_ANNOTATIONS: usize = 10;
+/// Annotations of one level GitHub shows per step (ten errors, ten warnings); more are
+/// dropped silently, so we stop at this many and add one notice with the count.
+pub(crate) const MAX_ANNOTATIONS_PER_LEVEL: usize = 10;
 
 /// Escape a workflow command's message, so data cannot end the line and start a command.
 pub(crate) fn escape_data(s: &str) -> String {
@@ -27,25 +27,26 @@ pub(crate) fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// One `::error` line per failed gate, at most [`MAX_ERROR_ANNOTATIONS`], then a notice
-/// with the count of the rest.
+/// One `::error` line per blocking failure and one `::warning` line per warning, at most
+/// [`MAX_ANNOTATIONS_PER_LEVEL`] of each, then a notice with the count of the rest.
 pub(crate) fn annotation_lines(annotations: &[Annotation]) -> Vec<String> {
-    let mut lines: Vec<String> = annotations
-        .iter()
-        .take(MAX_ERROR_ANNOTATIONS)
-        .map(|a| {
+    let mut lines = Vec::new();
+    let mut rest = 0usize;
+    for (level, command) in [(Level::Error, "error"), (Level::Warning, "warning")] {
+        let of_level: Vec<&Annotation> = annotations.iter().filter(|a| a.level == level).collect();
+        lines.extend(of_level.iter().take(MAX_ANNOTATIONS_PER_LEVEL).map(|a| {
             format!(
-                "::error title={}::{}",
+                "::{command} title={}::{}",
                 escape_property(&a.title),
                 escape_data(&a.message)
             )
-        })
-        .collect();
-    let rest = annotations.len().saturating_sub(MAX_ERROR_ANNOTATIONS);
+        }));
+        rest += of_level.len().saturating_sub(MAX_ANNOTATIONS_PER_LEVEL);
+    }
     if rest > 0 {
         let s = if rest == 1 { "" } else { "s" };
         lines.push(format!(
-            "::notice title=modelgate::{rest} more failed gate{s} not annotated; see the job summary"
+            "::notice title=modelgate::{rest} more gate result{s} not annotated; see the job summary"
         ));
     }
     lines
@@ -101,6 +102,7 @@ mod tests {
     fn at_most_ten_errors_then_a_notice() {
         let anns: Vec<Annotation> = (0..13)
             .map(|i| Annotation {
+                level: Level::Error,
                 title: format!("roc_auc, slice {i}: fail"),
                 message: format!("line one\n::warning::injected {i}"),
             })
@@ -115,9 +117,33 @@ mod tests {
         assert!(lines.iter().all(|l| !l.contains('\n')));
         assert_eq!(
             lines[10],
-            "::notice title=modelgate::3 more failed gates not annotated; see the job summary"
+            "::notice title=modelgate::3 more gate results not annotated; see the job summary"
         );
         assert_eq!(annotation_lines(&anns[..2]).len(), 2);
+    }
+
+    #[test]
+    fn warnings_are_warning_annotations_counted_apart() {
+        let ann = |level, i| Annotation {
+            level,
+            title: format!("t{i}"),
+            message: "m".into(),
+        };
+        let mut anns: Vec<Annotation> = (0..12).map(|i| ann(Level::Warning, i)).collect();
+        anns.push(ann(Level::Error, 99));
+        let lines = annotation_lines(&anns);
+        assert_eq!(lines[0], "::error title=t99::m");
+        assert_eq!(lines[1], "::warning title=t0::m");
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with("::warning ")).count(),
+            10
+        );
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some(
+                "::notice title=modelgate::2 more gate results not annotated; see the job summary"
+            )
+        );
     }
 
     #[test]

@@ -740,3 +740,70 @@ mod tests {
         assert_eq!(pct("forker:feat/x#1"), "forker%3Afeat%2Fx%231");
     }
 }
+
+/// A commit status to set (`POST /repos/{repo}/statuses/{sha}`).
+#[derive(Debug)]
+pub(crate) struct Status<'a> {
+    /// The full commit SHA.
+    pub sha: &'a str,
+    /// `success` or `failure`.
+    pub state: &'a str,
+    /// The check's name, e.g. `modelgate/fraud-scorer`.
+    pub context: &'a str,
+    /// At most 140 characters.
+    pub description: &'a str,
+    /// The run's page.
+    pub target_url: Option<&'a str>,
+}
+
+/// The status context for a config's `name`: `modelgate/<name>`, safe characters only,
+/// at most 100 characters.
+pub(crate) fn status_context(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(90)
+        .collect();
+    format!("modelgate/{clean}")
+}
+
+/// The commit the verdict is about: the `workflow_run`'s head commit, else the pull
+/// request's head commit, else `GITHUB_SHA`. Only a full 40-hex SHA is taken.
+pub(crate) fn head_sha(ctx: &Context, env: &Env) -> Option<String> {
+    let p = ctx.payload.as_ref();
+    [
+        p.and_then(|p| p.pointer("/workflow_run/head_sha")),
+        p.and_then(|p| p.pointer("/pull_request/head/sha")),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(Value::as_str)
+    .chain(env.get("GITHUB_SHA"))
+    .find(|s| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+    .map(str::to_ascii_lowercase)
+}
+
+impl Client {
+    /// Sets a commit status (idempotent: the same status twice is one status).
+    pub(crate) async fn commit_status(&self, st: &Status<'_>) -> Result<(), PublishError> {
+        let uri = format!("/repos/{}/statuses/{}", self.repo, st.sha);
+        let description: String = st.description.chars().take(140).collect();
+        let mut body = json!({
+            "state": st.state,
+            "context": st.context,
+            "description": description,
+        });
+        if let Some(url) = st.target_url {
+            body["target_url"] = json!(url);
+        }
+        self.read(Verb::Post, &uri, Some(&body), "setting the commit status")
+            .await
+            .map(|_| ())
+    }
+}

@@ -91,13 +91,25 @@ pub struct Publication<'a> {
     pub exit_code: i32,
     /// The JSON (or Markdown) report file, for the step output `report-path`.
     pub report_path: Option<&'a Path>,
-    /// One per failed gate, for GitHub error annotations.
+    /// One per failed gate, for GitHub annotations.
     pub annotations: &'a [Annotation],
 }
 
-/// A failed gate, as a GitHub error annotation.
+/// How loud an annotation is: GitHub's `::error`, `::warning` or `::notice`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    /// A blocking gate failed (or judged nothing and blocks): `::error`.
+    #[default]
+    Error,
+    /// A warn-severity gate failed, or a non-blocking gate judged nothing: `::warning`.
+    Warning,
+}
+
+/// A failed gate, as a GitHub annotation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Annotation {
+    /// `::error` for what blocks, `::warning` for what does not.
+    pub level: Level,
     /// Short title (e.g. `roc_auc, country=DE: fail`).
     pub title: String,
     /// One sentence a reviewer understands.
@@ -113,6 +125,10 @@ pub struct Options {
     pub pr: Option<u64>,
     /// `--strict-publish`: a failure to publish is an error (exit 3), not a warning.
     pub strict: bool,
+    /// `--commit-status`: also set a commit status `modelgate/<name>` on the pull request's
+    /// head commit (GitHub), so a privileged `workflow_run` job's verdict, from the trusted
+    /// config, can be the required check.
+    pub commit_status: bool,
 }
 
 /// What was published.
@@ -243,11 +259,21 @@ pub fn publish_with(
         m => m,
     };
     let mut out = Published::default();
-    let failures = match mode {
-        Mode::None | Mode::Auto => Vec::new(),
-        Mode::GitHub => publish_github(p, env, opts, commands, &mut out),
-        Mode::GitLab => publish_gitlab(p, env, opts, &mut out),
-    };
+    // Outputs, job summary and annotations belong to running inside GitHub Actions, not to
+    // posting a comment: `--publish none` (the fork-safe required check) still sets them.
+    let actions = mode == Mode::GitHub || env.is_true("GITHUB_ACTIONS");
+    let mut failures = Vec::new();
+    if actions {
+        failures.extend(actions_files(p, env, commands));
+    }
+    match mode {
+        Mode::None | Mode::Auto => {}
+        Mode::GitHub => failures.extend(publish_github(p, env, opts, &mut out)),
+        Mode::GitLab => failures.extend(publish_gitlab(p, env, opts, &mut out)),
+    }
+    if actions {
+        failures.extend(actions_outputs(p, env, &out));
+    }
     // The one place every message leaves through: no token in any of them.
     let redactor = redact::Redactor::from_env(env);
     for f in failures {
@@ -329,24 +355,16 @@ fn record(out: &mut Published, target: String, u: Upserted) {
     out.comment_url = u.url;
 }
 
-/// GitHub: job summary and annotations first (they need no network), then the comment,
-/// then the step outputs (which name the comment). Returns the failures.
-fn publish_github(
-    p: &Publication,
-    env: &Env,
-    opts: &Options,
-    commands: &mut dyn Write,
-    out: &mut Published,
-) -> Vec<PublishError> {
+/// GitHub Actions, before any network call: the job summary and the annotations.
+/// Returns the failures.
+fn actions_files(p: &Publication, env: &Env, commands: &mut dyn Write) -> Vec<PublishError> {
     let mut failures = Vec::new();
     let run_url = github::run_url(env);
-    let run_url = run_url.as_deref();
-
     if let Some(path) = env.get("GITHUB_STEP_SUMMARY") {
         let path = Path::new(path);
         // Room for the separating newlines around our text.
         let room = actions::summary_room(path).saturating_sub(2);
-        let text = fit_bytes(p.document, room, run_url);
+        let text = fit_bytes(p.document, room, run_url.as_deref());
         if let Err(e) = actions::append(path, &format!("{text}\n")) {
             failures.push(PublishError::File {
                 path: path.into(),
@@ -354,7 +372,6 @@ fn publish_github(
             });
         }
     }
-
     if env.is_true("GITHUB_ACTIONS") {
         for line in actions::annotation_lines(p.annotations) {
             if let Err(e) = writeln!(commands, "{line}") {
@@ -365,36 +382,114 @@ fn publish_github(
             }
         }
     }
+    failures
+}
 
-    match github_comment(p, env, opts, run_url) {
-        Ok(Ok((target, u))) => record(out, target, u),
-        Ok(Err(why)) => out.warnings.push(format!(
-            "no pull request to comment on ({why}); use --pr N to name one"
-        )),
-        Err(e) => failures.push(e),
+/// GitHub Actions, last: the step outputs (which name the comment, when one was posted).
+fn actions_outputs(p: &Publication, env: &Env, out: &Published) -> Vec<PublishError> {
+    let Some(path) = env.get("GITHUB_OUTPUT") else {
+        return Vec::new();
+    };
+    let report = p
+        .report_path
+        .map(|r| r.display().to_string())
+        .unwrap_or_default();
+    let code = p.exit_code.to_string();
+    let text = actions::output_text(&[
+        ("verdict", p.verdict),
+        ("exit-code", &code),
+        ("report-path", &report),
+        ("comment-id", out.comment_id.as_deref().unwrap_or("")),
+        ("comment-url", out.comment_url.as_deref().unwrap_or("")),
+    ]);
+    match actions::append(Path::new(path), &text) {
+        Ok(()) => Vec::new(),
+        Err(e) => vec![PublishError::File {
+            path: path.into(),
+            message: format!("cannot write the step outputs: {e}"),
+        }],
     }
+}
 
-    if let Some(path) = env.get("GITHUB_OUTPUT") {
-        let report = p
-            .report_path
-            .map(|r| r.display().to_string())
-            .unwrap_or_default();
-        let code = p.exit_code.to_string();
-        let text = actions::output_text(&[
-            ("verdict", p.verdict),
-            ("exit-code", &code),
-            ("report-path", &report),
-            ("comment-id", out.comment_id.as_deref().unwrap_or("")),
-            ("comment-url", out.comment_url.as_deref().unwrap_or("")),
-        ]);
-        if let Err(e) = actions::append(Path::new(path), &text) {
-            failures.push(PublishError::File {
-                path: path.into(),
-                message: format!("cannot write the step outputs: {e}"),
-            });
+/// GitHub: the sticky comment. Returns the failures.
+fn publish_github(
+    p: &Publication,
+    env: &Env,
+    opts: &Options,
+    out: &mut Published,
+) -> Vec<PublishError> {
+    let run_url = github::run_url(env);
+    let mut failures = match github_comment(p, env, opts, run_url.as_deref()) {
+        Ok(Ok((target, u))) => {
+            record(out, target, u);
+            Vec::new()
+        }
+        Ok(Err(why)) => {
+            out.warnings.push(format!(
+                "no pull request to comment on ({why}); use --pr N to name one"
+            ));
+            Vec::new()
+        }
+        Err(e) => vec![e],
+    };
+    if opts.commit_status {
+        match github_status(p, env, run_url.as_deref()) {
+            Ok(note) => out.notes.push(note),
+            Err(e) => failures.push(e),
         }
     }
     failures
+}
+
+/// The commit status `modelgate/<name>` on the head commit: `success` for pass and warn,
+/// `failure` for a blocked run. Returns what was done.
+fn github_status(
+    p: &Publication,
+    env: &Env,
+    run_url: Option<&str>,
+) -> Result<String, PublishError> {
+    let ctx = github::Context::from_env(env)?;
+    let sha = github::head_sha(&ctx, env).ok_or_else(|| {
+        PublishError::Context(
+            "--commit-status: no head commit in the event (workflow_run.head_sha, \
+             pull_request.head.sha) nor a GITHUB_SHA"
+                .into(),
+        )
+    })?;
+    let token = match (env.get("MODELGATE_TOKEN"), env.get("GITHUB_TOKEN")) {
+        (Some(t), _) => github::clean_token(t, "MODELGATE_TOKEN")?,
+        (None, Some(t)) => github::clean_token(t, "GITHUB_TOKEN")?,
+        (None, None) => {
+            return Err(PublishError::Context(
+                "--commit-status: no token; set GITHUB_TOKEN (the job needs `statuses: write`)"
+                    .into(),
+            ));
+        }
+    };
+    let (state, words) = match p.verdict {
+        "fail" => ("failure", "promotion blocked"),
+        "warn" => ("success", "passed with warnings"),
+        _ => ("success", "passed"),
+    };
+    let status = github::Status {
+        sha: &sha,
+        state,
+        context: &github::status_context(p.name),
+        description: &format!("modelgate: {words}"),
+        target_url: run_url,
+    };
+    let backoff = Backoff::from_env(env);
+    let rt = runtime()?;
+    rt.block_on(deadline(&backoff, "GitHub", async {
+        let client = github::Client::new(&ctx, &token, backoff.clone())?;
+        client.commit_status(&status).await
+    }))?;
+    Ok(format!(
+        "commit status {} = {state} on {}@{}",
+        status.context,
+        ctx.repo,
+        &sha[..12]
+    ))
 }
 
 /// The sticky comment on GitHub. `Ok(Err(why))`: the run has no pull request.
@@ -551,6 +646,7 @@ mod tests {
         // GitHub asked for, but no repository: a context failure.
         let env = Env::default();
         let mut opts = Options {
+            commit_status: false,
             mode: Mode::GitHub,
             pr: Some(1),
             strict: false,

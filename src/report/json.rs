@@ -140,6 +140,18 @@ fn gate_json(o: &Outcome) -> Node {
         }
         None => {}
     }
+    if let Some(w) = &o.waiver {
+        g = g.put(
+            "waiver",
+            json!({
+                "owner": w.owner,
+                "reason": w.reason,
+                "expires": w.expires.to_string(),
+                "days_left": w.days_left,
+                "config_line": w.line,
+            }),
+        );
+    }
     if let Some(mc) = &o.mcnemar {
         g = g.put("mcnemar", mcnemar_json(mc));
     }
@@ -293,6 +305,15 @@ pub fn result_json(run: &Run) -> String {
             Node::Arr(run.outcomes.iter().map(gate_json).collect()),
         )
         .put("on_nothing_judged", json!(run.on_nothing_judged.as_str()))
+        .put(
+            "gate_sources",
+            Json::Object(
+                run.gate_sources
+                    .iter()
+                    .map(|(id, src)| (id.clone(), json!(src)))
+                    .collect(),
+            ),
+        )
         .put(
             "not_judged",
             Node::Arr(run.not_judged.iter().map(not_judged_json).collect()),

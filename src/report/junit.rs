@@ -81,6 +81,19 @@ pub fn junit_xml(run: &Run) -> String {
                     xml(&detail)
                 );
             }
+            (Status::Waived, _) => {
+                let text = o
+                    .waiver
+                    .as_ref()
+                    .map(super::waiver_text)
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    s,
+                    ">\n      <system-out>{}; the rule is broken: {}</system-out>\n    </testcase>",
+                    xml(&text),
+                    xml(&o.reason)
+                );
+            }
             (Status::Fail, Severity::Warn) => {
                 let _ = writeln!(
                     s,

@@ -28,18 +28,20 @@ const MAX_FAILING_SLICES: usize = 20;
 /// How many slices the "worst slices" table shows.
 const WORST: usize = 8;
 
+/// One row of the first-screen table: six columns, so it fits GitHub's ~780 px comment
+/// column without scrolling (status first, so it is never the column cut off).
 #[derive(Serialize)]
 struct GateRow {
-    icon: &'static str,
+    /// Icon and status word, e.g. `❌ **fail**`.
+    status: String,
     gate: String,
     slice: String,
-    candidate: String,
-    baseline: String,
+    /// `baseline → candidate` (the candidate alone without a baseline).
+    values: String,
+    /// The delta and its interval in one cell: `+0.0612 [0.0445, 0.0779]`.
     delta: String,
-    ci: String,
-    p: String,
-    rule: String,
-    status: String,
+    /// The limit, short: `≥ 0.12`, `Δ ≥ −0.005, confident`.
+    limit: String,
 }
 
 #[derive(Serialize)]
@@ -48,10 +50,8 @@ struct SliceRow {
     slice: String,
     rows: u64,
     positives: u64,
-    candidate: String,
-    baseline: String,
-    delta: String,
-    ci: String,
+    values: String,
+    delta_ci: String,
     p: String,
     bar: String,
     status: String,
@@ -63,6 +63,8 @@ struct ReasonRow {
     gate: String,
     slice: String,
     reason: String,
+    /// `p = 0.0898 (limit_broken)`, or empty.
+    p: String,
 }
 
 fn icon(o: &Outcome) -> &'static str {
@@ -71,6 +73,7 @@ fn icon(o: &Outcome) -> &'static str {
         (Status::Fail, Severity::Block) => "❌",
         (Status::Fail, Severity::Warn) => "⚠️",
         (Status::Skip, _) => "⏭️",
+        (Status::Waived, _) => "🔕",
     }
 }
 
@@ -80,11 +83,72 @@ fn status_text(o: &Outcome) -> String {
         (Status::Fail, Severity::Block) => "**fail**",
         (Status::Fail, Severity::Warn) => "warn",
         (Status::Skip, _) => "skip",
+        (Status::Waived, _) => "waived",
     };
     if o.inconclusive {
         format!("{base} (inconclusive)")
     } else {
         base.to_string()
+    }
+}
+
+/// Whether the outcome's interval is the candidate's own (absolute rules) rather than the
+/// delta's.
+fn absolute(o: &Outcome) -> bool {
+    matches!(o.rule, Rule::Min | Rule::Max)
+}
+
+/// `baseline → candidate`, or the candidate alone; an absolute rule's interval (on the
+/// candidate's value) follows the candidate.
+pub(super) fn values_text(o: &Outcome) -> String {
+    let candidate = match (absolute(o), o.ci) {
+        (true, Some(iv)) => format!("{} [{}, {}]", opt(o.candidate), num(iv.lo), num(iv.hi)),
+        _ => opt(o.candidate),
+    };
+    match o.baseline {
+        Some(b) => format!("{} → {candidate}", num(b)),
+        None => candidate,
+    }
+}
+
+/// The delta and its interval in one cell (the interval only when it is the delta's).
+pub(super) fn delta_ci_text(o: &Outcome) -> String {
+    match (o.delta, o.ci) {
+        (None, _) => "–".into(),
+        (d, Some(iv)) if !absolute(o) => {
+            format!("{} [{}, {}]", signed(d), num(iv.lo), num(iv.hi))
+        }
+        (d, _) => signed(d),
+    }
+}
+
+/// The short limit of the first-screen table.
+pub(super) fn limit_text(o: &Outcome) -> String {
+    let ev = match o.evidence {
+        crate::config::Evidence::Point => String::new(),
+        e => format!(", {}", e.as_str()),
+    };
+    match o.rule {
+        Rule::Min => format!("≥ {}{ev}", num(o.limit)),
+        Rule::Max => format!("≤ {}{ev}", num(o.limit)),
+        Rule::MaxRegression if o.limit == 0.0 => format!("Δ ≥ 0{ev}"),
+        Rule::MaxRegression => format!("Δ ≥ −{}{ev}", num(o.limit)),
+        Rule::MaxRegressionRel => format!("Δ ≥ −{}%{ev}", num(o.limit * 100.0)),
+        Rule::MinImprovement => format!("Δ ≥ +{}{ev}", num(o.limit)),
+    }
+}
+
+/// `p = …` for the folded reasons, with what it is the p-value of.
+fn p_note(o: &Outcome) -> String {
+    let p = p_text(o);
+    if p == "–" {
+        return String::new();
+    }
+    let of = o.p_value_of.map_or("", |h| h.as_str());
+    if of.is_empty() {
+        format!(" (p {p})")
+    } else {
+        format!(" (p {p}, `{of}`)")
     }
 }
 
@@ -98,13 +162,6 @@ fn signed(x: Option<f64>) -> String {
         Some(v) => num(v),
         None => "–".into(),
     }
-}
-
-fn ci_text(o: &Outcome) -> String {
-    o.ci.map_or_else(
-        || "–".to_string(),
-        |iv| format!("[{}, {}]", num(iv.lo), num(iv.hi)),
-    )
 }
 
 fn p_text(o: &Outcome) -> String {
@@ -121,20 +178,6 @@ fn pfmt(p: f64, bound: bool) -> String {
         (true, _) => format!("≤{}", num(p)),
         (false, true) => "<0.0001".into(),
         (false, false) => num(p),
-    }
-}
-
-fn rule_text(o: &Outcome) -> String {
-    let ev = match o.evidence {
-        crate::config::Evidence::Point => String::new(),
-        e => format!(", {}", e.as_str()),
-    };
-    match o.rule {
-        Rule::Min => format!("≥ {}{ev}", num(o.limit)),
-        Rule::Max => format!("≤ {}{ev}", num(o.limit)),
-        Rule::MaxRegression => format!("regression ≤ {}{ev}", num(o.limit)),
-        Rule::MaxRegressionRel => format!("regression ≤ {}%{ev}", num(o.limit * 100.0)),
-        Rule::MinImprovement => format!("improvement ≥ {}{ev}", num(o.limit)),
     }
 }
 
@@ -200,17 +243,23 @@ fn slice_row(o: &Outcome, scales: &[(String, f64)]) -> SliceRow {
         slice: md_cell(&slice_label(&o.slice)),
         rows: o.rows,
         positives: o.positives,
-        candidate: opt(o.candidate),
-        baseline: opt(o.baseline),
-        delta: signed(o.delta),
-        ci: ci_text(o),
+        values: values_text(o),
+        delta_ci: delta_ci_text(o),
         p: p_text(o),
         bar,
-        status: status_text(o),
+        status: format!("{} {}", icon(o), status_text(o)),
     }
 }
 
 fn summary(run: &Run) -> String {
+    summary_in(run, md, md_cell)
+}
+
+/// The one-sentence verdict, with `text` escaping free text and `cell` slice labels: the
+/// Markdown escapes here, the terminal's in `report::terminal`.
+pub(super) fn summary_in(run: &Run, text: fn(&str) -> String, cell: fn(&str) -> String) -> String {
+    let md = text;
+    let md_cell = cell;
     let judged = run
         .outcomes
         .iter()
@@ -254,7 +303,30 @@ fn summary(run: &Run) -> String {
         .iter()
         .map(|w| format!(" Warning: {}.", md(&w.text())))
         .collect();
-    let tail = format!("{unjudged}{warnings}");
+    let waived: Vec<&Outcome> = run
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Waived)
+        .collect();
+    let waived_note = match waived.first() {
+        None => String::new(),
+        Some(o) => format!(
+            " Waived: {} failing result{} accepted on purpose, never hidden; first: {}{} — {}.",
+            waived.len(),
+            if waived.len() == 1 { "" } else { "s" },
+            md(&o.id),
+            if o.slice.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", md_cell(&slice_label(&o.slice)))
+            },
+            o.waiver
+                .as_ref()
+                .map(|w| md(&super::waiver_text(w)))
+                .unwrap_or_default()
+        ),
+    };
+    let tail = format!("{waived_note}{unjudged}{warnings}");
     let head = match run.verdict {
         Verdict::Fail if blocking.is_empty() => format!(
             "Blocked: nothing judged — {} blocking gate{} judged no slice (`on_nothing_judged: fail`); {judged} gate results judged{skipped_note}.",
@@ -273,6 +345,9 @@ fn summary(run: &Run) -> String {
                 blocking.first().map(|o| first(o)).unwrap_or_default()
             )
         }
+        Verdict::Warn if failing.is_empty() && !waived.is_empty() => {
+            format!("Passed with waivers: every gate result holds or is waived{skipped_note}.")
+        }
         Verdict::Warn if failing.is_empty() => format!(
             "Passed with warnings: no gate result failed, but not every gate was judged{skipped_note}."
         ),
@@ -285,6 +360,26 @@ fn summary(run: &Run) -> String {
         Verdict::Pass => format!("Passed: all {judged} gate results hold{skipped_note}."),
     };
     format!("{head}{tail}")
+}
+
+/// Where the gates came from, when any came from a shared policy: `modelgate:imbalanced-binary:
+/// pr_auc-max_regression, …; local: …`; empty when every gate is local.
+fn sources_text(run: &Run) -> String {
+    if run.gate_sources.iter().all(|(_, s)| s == "local") {
+        return String::new();
+    }
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (id, src) in &run.gate_sources {
+        match groups.iter_mut().find(|(s, _)| s == src) {
+            Some((_, ids)) => ids.push(id),
+            None => groups.push((src, vec![id])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(s, ids)| format!("{}: {}", md_cell(s), md_cell(&ids.join(", "))))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Renders the report as a [`Document`] of prioritised sections.
@@ -300,49 +395,42 @@ pub fn markdown(run: &Run) -> Document {
     for n in &run.not_judged {
         let blocks = run.blocked_by_nothing_judged() && n.severity == Severity::Block;
         gates.push(GateRow {
-            icon: if blocks { "❌" } else { "⚠️" },
+            status: if blocks {
+                "❌ **not judged**".into()
+            } else {
+                "⚠️ not judged".into()
+            },
             gate: md(&n.id),
             slice: if n.by.is_empty() {
                 "all rows".into()
             } else {
                 format!("by {}", md_cell(&n.by.join(", ")))
             },
-            candidate: "–".into(),
-            baseline: "–".into(),
+            values: "–".into(),
             delta: "–".into(),
-            ci: "–".into(),
-            p: "–".into(),
-            rule: "–".into(),
-            status: if blocks {
-                "**not judged**".into()
-            } else {
-                "not judged".into()
-            },
+            limit: "–".into(),
         });
     }
     let mut hidden = 0usize;
     let mut hidden_failures = 0usize;
     let mut shown_failures = 0usize;
     for o in &run.outcomes {
-        let failing_slice = !o.slice.is_empty() && o.status == Status::Fail;
+        let failing_slice =
+            !o.slice.is_empty() && matches!(o.status, Status::Fail | Status::Waived);
         if failing_slice && shown_failures == MAX_FAILING_SLICES {
             // The summary must stay short whatever the slice count: the rest are below.
             hidden_failures += 1;
             continue;
         }
         shown_failures += usize::from(failing_slice);
-        if o.slice.is_empty() || o.status == Status::Fail {
+        if o.slice.is_empty() || matches!(o.status, Status::Fail | Status::Waived) {
             gates.push(GateRow {
-                icon: icon(o),
+                status: format!("{} {}", icon(o), status_text(o)),
                 gate: gate_label(o),
                 slice: md_cell(&slice_label(&o.slice)),
-                candidate: opt(o.candidate),
-                baseline: opt(o.baseline),
-                delta: signed(o.delta),
-                ci: ci_text(o),
-                p: p_text(o),
-                rule: rule_text(o),
-                status: status_text(o),
+                values: values_text(o),
+                delta: delta_ci_text(o),
+                limit: limit_text(o),
             });
         } else {
             hidden += 1;
@@ -390,7 +478,11 @@ pub fn markdown(run: &Run) -> Document {
             icon: icon(o),
             gate: md(&o.id),
             slice: md_cell(&slice_label(&o.slice)),
-            reason: md(&o.reason),
+            reason: match &o.waiver {
+                Some(w) => format!("**{}**; {}", md(&super::waiver_text(w)), md(&o.reason)),
+                None => md(&o.reason),
+            },
+            p: p_note(o),
         })
         .collect();
     let file = |f: &crate::data::FileInfo, origin: Option<&super::InputOrigin>| {
@@ -440,6 +532,7 @@ pub fn markdown(run: &Run) -> Document {
                 .map(|n| md(n))
                 .collect::<Vec<_>>()
         )),
+        sources => sources_text(run),
     };
     let mut env = Environment::new();
     if let Ok(syntax) = SyntaxConfig::builder().trim_blocks(true).build() {

@@ -12,6 +12,7 @@ mod junit;
 mod markdown;
 mod metrics_table;
 mod openmetrics;
+mod terminal;
 
 pub use budget::{Document, Section};
 pub use json::{metrics_document, result_json};
@@ -19,6 +20,7 @@ pub use junit::junit_xml;
 pub use markdown::markdown;
 pub use metrics_table::{metrics_csv, metrics_markdown, metrics_table};
 pub use openmetrics::openmetrics;
+pub use terminal::terminal;
 
 use crate::config::OnNothingJudged;
 use crate::data::FileInfo;
@@ -60,6 +62,8 @@ pub struct Run {
     pub on_nothing_judged: OnNothingJudged,
     /// Things the reviewer should know that are not gate results.
     pub warnings: Vec<RunWarning>,
+    /// (gate id, where it came from: `local` or an `extends` entry).
+    pub gate_sources: Vec<(String, String)>,
     /// Where inputs named by an MLflow URI came from (run, model version).
     pub origins: InputOrigins,
 }
@@ -98,6 +102,15 @@ pub enum RunWarning {
         /// True when the paths resolve to the same file; false when only the bytes match.
         same_path: bool,
     },
+    /// A waiver matched no failing gate result (the regression is gone, or a typo).
+    UnmatchedWaiver {
+        /// The gate id it names.
+        gate: String,
+        /// ` on country=MX` or empty.
+        slice: String,
+        /// Its line in the config.
+        line: usize,
+    },
 }
 
 impl RunWarning {
@@ -105,6 +118,7 @@ impl RunWarning {
     pub fn key(&self) -> &'static str {
         match self {
             RunWarning::SameInputs { .. } => "same_inputs",
+            RunWarning::UnmatchedWaiver { .. } => "unmatched_waiver",
         }
     }
 
@@ -114,6 +128,9 @@ impl RunWarning {
             RunWarning::SameInputs { same_path: true } => {
                 "the candidate and the baseline are the same file: every comparison is with itself, so no regression can show".into()
             }
+            RunWarning::UnmatchedWaiver { gate, slice, line } => format!(
+                "the waiver of `{gate}`{slice} (config line {line}) matched no failing gate result: check the gate id and slice, or remove it if the regression is fixed"
+            ),
             RunWarning::SameInputs { same_path: false } => {
                 "the candidate and the baseline files have the same bytes (same SHA-256): every comparison is with itself, so no regression can show".into()
             }
@@ -240,4 +257,18 @@ pub fn stage_text(stage: &Stage<'_>) -> String {
             format!("bootstrap, {replicates} replicates, {}", level(by))
         }
     }
+}
+
+/// How a waived failure is shown everywhere: `waived by @team until 2027-01-31 (61 days
+/// left): reason` (unescaped).
+pub fn waiver_text(w: &crate::gate::waive::Applied) -> String {
+    let left = match w.days_left {
+        0 => "last day".to_string(),
+        1 => "1 day left".to_string(),
+        n => format!("{n} days left"),
+    };
+    format!(
+        "waived by {} until {} ({left}): {}",
+        w.owner, w.expires, w.reason
+    )
 }

@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use modelgate::publish::{Annotation, Env, Mode, Options, Publication, publish_with};
+use modelgate::publish::{Annotation, Env, Level, Mode, Options, Publication, publish_with};
 use modelgate::report::{Document, Section};
 use predicates::prelude::*;
 use serde_json::Value;
@@ -112,7 +112,7 @@ fn every_slice_below_min_slice_judges_nothing_and_blocks() {
     assert!(junit.contains("failures=\"1\""), "{junit}");
     let md = std::fs::read_to_string(&md).unwrap();
     assert!(md.contains("Blocked: nothing judged"), "{md}");
-    assert!(md.contains("| **not judged** |"), "{md}");
+    assert!(md.contains("| ❌ **not judged** |"), "{md}");
     assert!(
         md.contains("Not judged: roc\\_auc-max\\_regression-by-country"),
         "{md}"
@@ -516,6 +516,7 @@ fn annotation_properties_are_percent_encoded_like_the_toolkit() {
         sections: vec![Section::new(0, "## report")],
     };
     let anns = [Annotation {
+        level: Level::Error,
         title: "gate, slice: a%b\r\n::x".into(),
         message: "m: 50%\n::error::y".into(),
     }];
@@ -533,6 +534,7 @@ fn annotation_properties_are_percent_encoded_like_the_toolkit() {
         &p,
         &env,
         &Options {
+            commit_status: false,
             mode: Mode::GitHub,
             pr: None,
             strict: false,
@@ -613,6 +615,7 @@ fn a_server_echoing_the_github_token_cannot_print_it() {
             sections: vec![Section::new(0, "## report")],
         };
         let mut opts = Options {
+            commit_status: false,
             mode: Mode::GitHub,
             pr: Some(12),
             strict: false,
@@ -655,6 +658,7 @@ fn a_server_echoing_the_gitlab_token_cannot_print_it() {
         sections: vec![Section::new(0, "## report")],
     };
     let opts = Options {
+        commit_status: false,
         mode: Mode::GitLab,
         pr: None,
         strict: true,
@@ -769,6 +773,7 @@ fn a_trickling_server_cannot_hold_the_run() {
             sections: vec![Section::new(0, "## report")],
         };
         let opts = Options {
+            commit_status: false,
             mode: Mode::Auto,
             pr: Some(12),
             strict: false,
@@ -808,6 +813,7 @@ fn an_oversized_body_is_cut_off() {
         sections: vec![Section::new(0, "## report")],
     };
     let opts = Options {
+        commit_status: false,
         mode: Mode::GitLab,
         pr: None,
         strict: false,
@@ -838,6 +844,7 @@ fn an_oversized_event_payload_is_not_read() {
         sections: vec![Section::new(0, "## report")],
     };
     let opts = Options {
+        commit_status: false,
         mode: Mode::GitHub,
         pr: None,
         strict: false,
