@@ -6,7 +6,8 @@
 //! [`measure`] (spec + data → the plan of what to compute, then the evidence) →
 //! [`gate`] (spec + evidence → outcomes) → [`report`] (outcomes → Markdown, JSON, JUnit) →
 //! [`publish`] (GitHub, GitLab). Lower stages never reach up. [`app`] wires the stages
-//! into the commands of [`cli`].
+//! into the commands of [`cli`]. [`sql`] generates the warehouse aggregation a config
+//! needs beyond one machine; it depends on [`config`] only.
 #![warn(missing_docs)]
 
 pub mod app;
@@ -18,4 +19,5 @@ pub mod measure;
 pub mod metrics;
 pub mod publish;
 pub mod report;
+pub mod sql;
 pub mod stats;
