@@ -16,5 +16,6 @@ mod publish_github;
 mod publish_gitlab;
 mod report_snapshots;
 mod sources;
+mod sql_engines;
 mod stats_reference;
 mod stats_simulation;
