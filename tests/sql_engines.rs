@@ -373,3 +373,53 @@ fn duckdb_runs_the_generated_sql_and_the_histogram_judges_like_the_rows() {
 fn spark_runs_the_generated_sql_and_modelgate_reads_its_folders() {
     let _ = through("pyspark", "spark", "");
 }
+
+/// The command itself: SQL on stdout (exit 0), and exit 2 with the fix for a config it
+/// cannot aggregate, a hostile path or BigQuery without a URI.
+#[test]
+fn sql_command_prints_sql_or_exits_2_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("m.yaml");
+    let write = |columns: &str| {
+        std::fs::write(
+            &cfg,
+            format!("version: 1\nname: s\ncandidate: c.csv\nbaseline: b.csv\ncolumns: {columns}\n{GATES}"),
+        )
+        .unwrap();
+    };
+    let run = |extra: &[&str]| {
+        modelgate()
+            .args(["sql", "--config"])
+            .arg(&cfg)
+            .args(["--candidate-table", "c", "--baseline-table", "b"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    write("{id: id}");
+    let o = run(&["--dialect", "spark"]);
+    assert_eq!(o.status.code(), Some(0));
+    let sql = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        sql.contains("INSERT OVERWRITE DIRECTORY 'candidate' USING parquet"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("--   columns: {label: label, score: score, id: bin, weight: n}"),
+        "{sql}"
+    );
+
+    let o = run(&["--dialect", "bigquery"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("gs://"));
+    let o = run(&["--dialect", "duckdb", "--candidate-out", "x'.parquet"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["--dialect", "duckdb", "--decimals", "13"]);
+    assert_eq!(o.status.code(), Some(2));
+    write("{label: label}");
+    let o = run(&["--dialect", "duckdb"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("columns.id"), "{err}");
+    assert!(o.stdout.is_empty());
+}
