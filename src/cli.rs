@@ -49,6 +49,8 @@ pub enum Command {
     Schema,
     /// Write a commented starter config.
     Init(InitArgs),
+    /// Print the warehouse SQL that turns this config's rows into a joint histogram to gate.
+    Sql(SqlArgs),
     /// Print a shell completion script (e.g. `modelgate completions bash > /etc/bash_completion.d/modelgate`).
     Completions(CompletionsArgs),
 }
@@ -211,4 +213,42 @@ pub struct InitArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+}
+
+/// SQL dialect of `modelgate sql`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlDialect {
+    /// DuckDB (`COPY … TO` a Parquet file).
+    Duckdb,
+    /// Spark SQL (`INSERT OVERWRITE DIRECTORY … USING parquet`).
+    Spark,
+    /// BigQuery (`EXPORT DATA` to object storage); checked for syntax only.
+    Bigquery,
+}
+
+/// `modelgate sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The SQL dialect.
+    #[arg(long, value_enum)]
+    pub dialect: SqlDialect,
+    /// The gates file whose columns and slices the histogram keeps.
+    #[arg(long, default_value = "modelgate.yaml", value_name = "PATH")]
+    pub config: PathBuf,
+    /// Decimals the engine rounds scores to (fewer: fewer bins, coarser scores).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub decimals: u32,
+    /// The candidate's row-level table (`db.table` allowed).
+    #[arg(long, value_name = "TABLE")]
+    pub candidate_table: String,
+    /// The baseline's row-level table.
+    #[arg(long, value_name = "TABLE")]
+    pub baseline_table: String,
+    /// Where the candidate's histogram is written (DuckDB: candidate.parquet; Spark: the
+    /// folder candidate; BigQuery: required, a gs:// URI with one `*`).
+    #[arg(long, value_name = "PATH_OR_URI")]
+    pub candidate_out: Option<String>,
+    /// Where the baseline's histogram is written (defaults as for --candidate-out).
+    #[arg(long, value_name = "PATH_OR_URI")]
+    pub baseline_out: Option<String>,
 }

@@ -9,6 +9,8 @@
 //! [`mlflow`] is a bottom client of the MLflow tracking server, used by `app` (inputs)
 //! and `publish` (promotion). [`app`] wires the stages
 //! into the commands of [`cli`].
+//! [`sql`] generates the warehouse aggregation a config needs beyond one machine; it
+//! depends on [`config`] only.
 #![warn(missing_docs)]
 
 pub mod app;
@@ -21,4 +23,5 @@ pub mod metrics;
 pub mod mlflow;
 pub mod publish;
 pub mod report;
+pub mod sql;
 pub mod stats;

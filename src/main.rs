@@ -33,6 +33,10 @@ fn main() -> ExitCode {
             print!("{}", app::schema());
             Ok(0)
         }
+        Command::Sql(args) => app::sql(args).map(|text| {
+            print!("{text}");
+            0
+        }),
         Command::Init(args) => app::init(args).map(|msg| {
             eprintln!("{msg}");
             0

@@ -22,6 +22,7 @@ mod publish_github;
 mod publish_gitlab;
 mod report_snapshots;
 mod sources;
+mod sql_engines;
 mod stats_reference;
 mod stats_simulation;
 mod waivers;

@@ -5,12 +5,14 @@ pub mod guard;
 mod metrics_cmd;
 mod mlflow;
 mod progress;
+mod sql_cmd;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use check::check;
 pub use metrics_cmd::metrics;
+pub use sql_cmd::sql;
 
 use crate::cli::{InitArgs, ValidateArgs};
 use crate::config::{self, ConfigError};
@@ -27,6 +29,8 @@ pub enum Error {
     Config(ConfigError),
     /// An input data problem.
     Data(DataError),
+    /// `modelgate sql` cannot generate the aggregation for this config.
+    Sql(crate::sql::SqlError),
     /// An output file could not be written.
     Write {
         /// The file.
@@ -72,6 +76,7 @@ impl fmt::Display for Error {
             Error::Usage(m) => write!(f, "usage error: {m}"),
             Error::Config(e) => e.fmt(f),
             Error::Data(e) => e.fmt(f),
+            Error::Sql(e) => write!(f, "modelgate sql: {e}"),
             Error::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
             Error::Budget {
                 replicates,

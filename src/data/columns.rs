@@ -74,6 +74,30 @@ impl Side {
     }
 }
 
+/// Frequency weights count identical rows (`weights: frequency`), so each must be a whole
+/// number: a weight of 2.5 stands for no number of rows, and the counts `min_slice` and the
+/// reports use (the sums of the weights) would be fractions. Refused naming the rows.
+pub(crate) fn check_whole(path: &Path, column: &str, weights: &[f64]) -> Result<(), DataError> {
+    let bad: Vec<usize> = weights
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.fract() != 0.0)
+        .map(|(i, _)| i + 1)
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(DataError::new(
+        path,
+        Some(column),
+        format!(
+            "{} weight(s) that are not whole numbers at row(s) {}; with `weights: frequency` a weight counts identical rows; round the counts, or set `weights: sampling` for weights that are not counts",
+            bad.len(),
+            examples(&bad, bad.len())
+        ),
+    ))
+}
+
 /// Sampling weights divided by their mean, so that weights equal up to scale (all 1e300,
 /// all 1) give the same numbers downstream and no sum of them overflows; every metric and
 /// variance is invariant to the scale. Equal weights become exactly 1. The sum was checked

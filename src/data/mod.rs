@@ -428,10 +428,12 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
         score,
         ..
     } = cand_side;
-    if let Some(w) = weight.as_mut()
-        && req.normalise_weights
-    {
-        columns::normalise(w);
+    if let Some(w) = weight.as_mut() {
+        if req.normalise_weights {
+            columns::normalise(w);
+        } else {
+            columns::check_whole(&req.candidate, req.weight.as_deref().unwrap_or("weight"), w)?;
+        }
     }
     Ok(Paired {
         positive: positive.unwrap_or_default(),

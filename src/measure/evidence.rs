@@ -53,6 +53,29 @@ pub fn evaluate(r: &Ranked, groups: RowGroups<'_>, plan: &metrics::Plan) -> Tabl
     )
 }
 
+/// [`evaluate`] for the gates: under `weights: frequency` the rows and positives counted are
+/// the rows the weights stand for ([`metrics::frequency_counts`]), so that `min_slice`, the
+/// gates' counts and the reports see the same numbers as on the expanded rows.
+pub fn evaluate_counted(
+    r: &Ranked,
+    groups: RowGroups<'_>,
+    plan: &metrics::Plan,
+    weights: WeightKind,
+) -> Table {
+    let table = evaluate(r, groups, plan);
+    match weights {
+        WeightKind::Sampling => table,
+        WeightKind::Frequency => {
+            let sorted = groups.sorted_for(r);
+            let groups = Groups {
+                codes: sorted.as_deref(),
+                count: groups.count,
+            };
+            metrics::frequency_counts(table, r, groups)
+        }
+    }
+}
+
 /// The keys of a slicing's slices, as `(column, value)` pairs.
 pub fn slice_keys(s: &Slicing) -> Vec<SliceKey> {
     s.keys
@@ -134,8 +157,10 @@ pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> 
             )
         };
         stage(Stage::Metrics(&level.by));
-        let cand = evaluate(&cand_r, groups, &level.table);
-        let base = base_r.as_ref().map(|b| evaluate(b, groups, &level.table));
+        let cand = evaluate_counted(&cand_r, groups, &level.table, spec.weights);
+        let base = base_r
+            .as_ref()
+            .map(|b| evaluate_counted(b, groups, &level.table, spec.weights));
 
         let dl = level.delong.then(|| {
             stage(Stage::Delong(&level.by));

@@ -7,6 +7,7 @@
 
 mod calibration;
 mod confusion;
+mod counts;
 mod id;
 mod lanes;
 mod ranked;
@@ -14,6 +15,7 @@ mod stream;
 
 pub use calibration::{brier_row, ece_bin, log_loss_row};
 pub use confusion::Confusion;
+pub use counts::frequency_counts;
 pub use id::{Direction, MetricId, NAMES, ParseMetricError, TopK};
 pub use lanes::{LANES, Lanes, Ties, evaluate_lanes};
 pub use stream::evaluate;

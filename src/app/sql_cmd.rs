@@ -1,0 +1,26 @@
+//! `modelgate sql`: reads the config (no data) and prints the dialect's aggregation.
+
+use super::Error;
+use crate::cli::{SqlArgs, SqlDialect};
+use crate::config;
+use crate::sql::{self, Dialect, Request};
+
+/// Generates the aggregation and export statements for `args.config`; the text ends with a
+/// newline and is meant for stdout.
+pub fn sql(args: &SqlArgs) -> Result<String, Error> {
+    let spec = config::load(&args.config, &config::Overrides::default())?;
+    let dialect = match args.dialect {
+        SqlDialect::Duckdb => Dialect::Duckdb,
+        SqlDialect::Spark => Dialect::Spark,
+        SqlDialect::Bigquery => Dialect::Bigquery,
+    };
+    let req = Request {
+        dialect,
+        candidate_table: args.candidate_table.clone(),
+        baseline_table: args.baseline_table.clone(),
+        decimals: args.decimals,
+        candidate_out: args.candidate_out.clone(),
+        baseline_out: args.baseline_out.clone(),
+    };
+    sql::generate(&spec, &req).map_err(Error::Sql)
+}
