@@ -65,14 +65,7 @@ pub fn evaluate_counted(
     let table = evaluate(r, groups, plan);
     match weights {
         WeightKind::Sampling => table,
-        WeightKind::Frequency => {
-            let sorted = groups.sorted_for(r);
-            let groups = Groups {
-                codes: sorted.as_deref(),
-                count: groups.count,
-            };
-            metrics::frequency_counts(table, r, groups)
-        }
+        WeightKind::Frequency => metrics::frequency_counts(table),
     }
 }
 

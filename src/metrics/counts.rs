@@ -6,40 +6,30 @@
 //! sum of the weights, not the number of file rows: otherwise a histogram of 120,468 rows in
 //! 56,220 bins is skipped as "56220 rows < 100000" where the row-level run judges it.
 
-use super::{Groups, Ranked, Table};
+use super::Table;
 
 /// `table` with `rows` and `positives` replaced by the sums of the frequency weights of each
-/// group's rows (all rows, and the positive ones). Unweighted data keep their counts.
+/// group's rows (all rows, and the positive ones), which the evaluation pass already holds
+/// ([`Table::weight_sums`]). Unweighted rows weigh 1, so their counts stay.
 ///
 /// The weights are whole numbers (checked when read), so the sums are exact up to 2⁵³ and
 /// round to themselves; a sum beyond `u64::MAX` saturates.
-///
-/// # Panics
-/// If `groups.codes` does not hold one code `< groups.count` per row of `ranked` (a caller
-/// bug, as in [`super::evaluate`]).
-pub fn frequency_counts(mut table: Table, ranked: &Ranked, groups: Groups<'_>) -> Table {
-    let Some(weight) = ranked.weight.as_deref() else {
-        return table;
-    };
-    let mut rows = vec![0.0_f64; groups.count];
-    let mut positives = vec![0.0_f64; groups.count];
-    for (i, (&w, &pos)) in weight.iter().zip(&ranked.positive).enumerate() {
-        let g = groups.codes.map_or(0, |c| c[i] as usize);
-        rows[g] += w;
-        if pos {
-            positives[g] += w;
-        }
-    }
+pub fn frequency_counts(mut table: Table) -> Table {
     // `as` saturates (and maps NaN to 0); weights were checked finite, >= 0 and whole.
-    table.rows = rows.iter().map(|&s| s.round() as u64).collect();
-    table.positives = positives.iter().map(|&s| s.round() as u64).collect();
+    let round = |s: f64| s.round() as u64;
+    table.rows = table
+        .weight_sums
+        .iter()
+        .map(|&(p, n)| round(p + n))
+        .collect();
+    table.positives = table.weight_sums.iter().map(|&(p, _)| round(p)).collect();
     table
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{MetricId, Plan, evaluate};
+    use crate::metrics::{Groups, MetricId, Plan, Ranked, evaluate};
 
     #[test]
     fn counts_are_weight_sums_per_group_and_equal_the_expanded_rows() {
@@ -58,7 +48,7 @@ mod tests {
             metrics: vec![MetricId::Rows, MetricId::Positives],
             threshold: 0.5,
         };
-        let t = frequency_counts(evaluate(&r, groups, &plan, |_, _, _| 1.0), &r, groups);
+        let t = frequency_counts(evaluate(&r, groups, &plan, |_, _, _| 1.0));
         assert_eq!(t.rows, vec![8, 1]);
         assert_eq!(t.positives, vec![5, 0]);
         // The same as the metric values `rows` / `positives`, which were already weighted.
@@ -81,7 +71,7 @@ mod tests {
             codes: Some(&sorted2),
             count: 2,
         };
-        let t2 = frequency_counts(evaluate(&r2, g2, &plan, |_, _, _| 1.0), &r2, g2);
+        let t2 = frequency_counts(evaluate(&r2, g2, &plan, |_, _, _| 1.0));
         assert_eq!((t2.rows, t2.positives), (t.rows, t.positives));
     }
 }

@@ -103,10 +103,13 @@ pub struct Table {
     pub width: usize,
     /// Values, group-major.
     pub values: Vec<Value>,
-    /// Unweighted row count per group.
+    /// Row count per group: the pass counts file rows; [`frequency_counts`] turns it into
+    /// the rows frequency weights stand for.
     pub rows: Vec<u64>,
-    /// Unweighted positive count per group.
+    /// Positive count per group, counted like `rows`.
     pub positives: Vec<u64>,
+    /// Weight of the positive and of the negative rows per group (the pass's P and N).
+    pub weight_sums: Vec<(f64, f64)>,
 }
 
 impl Table {

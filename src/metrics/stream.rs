@@ -422,6 +422,7 @@ impl Pass {
             values,
             rows: self.acc.iter().map(|a| a.rows).collect(),
             positives: self.acc.iter().map(|a| a.positives).collect(),
+            weight_sums: self.acc.iter().map(|a| (a.tp, a.fp)).collect(),
         }
     }
 }
