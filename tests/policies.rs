@@ -197,3 +197,72 @@ fn policy_errors_name_the_policy() {
     let config = example_config(dir.path(), "[nested.yaml]", "");
     assert_eq!(check(&config).0, Some(2));
 }
+
+/// `--config-from REF` reads the policies a config extends at REF too: a pull request that
+/// loosens `policy/org.yaml` in its checkout is still judged by the committed policy, and
+/// the JSON names the hash of the policy text that decided.
+#[test]
+fn config_from_reads_extended_policies_at_the_ref_and_hashes_them() {
+    use sha2::{Digest, Sha256};
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir_all(dir.path().join("policy")).unwrap();
+    let strict = "version: 1\ngates:\n  - {metric: pr_auc, min: 0.9}\n";
+    std::fs::write(dir.path().join("policy/org.yaml"), strict).unwrap();
+    example_config(dir.path(), "[policy/org.yaml]", "");
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .current_dir(dir.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !git(&["init", "-q", "-b", "main", "."]) {
+        eprintln!("SKIPPED config_from_reads_extended_policies_at_the_ref: needs git");
+        return;
+    }
+    assert!(git(&["add", "."]) && git(&["commit", "-q", "-m", "gates"]));
+    // The pull request loosens the policy in its working tree.
+    std::fs::write(
+        dir.path().join("policy/org.yaml"),
+        strict.replace("min: 0.9", "min: 0.01"),
+    )
+    .unwrap();
+    let (code, _, _, err) = check(&dir.path().join("modelgate.yaml"));
+    assert_eq!(code, Some(0), "the loosened working tree passes: {err}");
+
+    let out = modelgate()
+        .current_dir(dir.path())
+        .args(["check", "--config", "modelgate.yaml", "--config-from", "main"])
+        .args(["--json", "r.json", "--markdown", "r.md"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "the committed policy blocks: {err}");
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap())
+            .unwrap();
+    let policies = &json["config"]["policies"];
+    assert_eq!(policies[0]["source"], "policy/org.yaml", "{policies}");
+    assert_eq!(
+        policies[0]["sha256"],
+        format!("{:x}", Sha256::digest(strict.as_bytes())),
+        "the hash is of the committed policy"
+    );
+
+    // A policy that is not committed at the ref is refused, never read from the checkout.
+    example_config(dir.path(), "[policy/new.yaml]", "");
+    assert!(git(&["commit", "-q", "-m", "extend new", "modelgate.yaml"]));
+    std::fs::write(dir.path().join("policy/new.yaml"), strict).unwrap();
+    let out = modelgate()
+        .current_dir(dir.path())
+        .args(["check", "--config", "modelgate.yaml", "--config-from", "main"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("must be committed at the ref"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -42,11 +42,12 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         baseline: args.baseline.clone(),
         seed: args.seed,
     };
-    let (raw, text) = match &args.config_from {
-        Some(reference) => config::read_at_ref(reference, &args.config)?,
-        None => config::read(&args.config)?,
+    let origin = match &args.config_from {
+        Some(reference) => config::Origin::GitRef(reference.clone()),
+        None => config::Origin::WorkTree,
     };
-    let mut spec = config::extends::resolve(raw, &args.config, &overrides)?;
+    let (raw, text) = config::read_from(&origin, &args.config)?;
+    let mut spec = config::extends::resolve(raw, &args.config, &overrides, &origin)?;
     let today = config::waiver::Date::today();
     config::waiver::expired(&spec.waivers, today, &spec.path)?;
     let mlflow_steps = mlflow::steps(args)?;
@@ -120,6 +121,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
             .map(|g| g.id.clone())
             .zip(spec.gate_sources.iter().cloned())
             .collect(),
+        policies: spec.policies.clone(),
     };
 
     if let Some(id) = &args.explain {

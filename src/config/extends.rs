@@ -14,7 +14,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::spec::{Gate, Located, RawConfig};
-use super::{ConfigError, Overrides, Spec, validate};
+use sha2::{Digest, Sha256};
+
+use super::{ConfigError, Origin, Overrides, ReadError, Spec, read_text, validate};
 
 /// The policies shipped inside the binary: `modelgate:<name>`.
 pub const PRESETS: &[(&str, &str)] = &[
@@ -42,7 +44,11 @@ pub struct RawPolicy {
 pub const LOCAL: &str = "local";
 
 /// Reads one `extends` entry: the text and the path errors should name.
-fn policy_text(entry: &str, config: &Path) -> Result<(String, PathBuf), ConfigError> {
+fn policy_text(
+    entry: &str,
+    config: &Path,
+    origin: &Origin,
+) -> Result<(String, PathBuf), ConfigError> {
     let fail = |path: PathBuf, message: String| ConfigError {
         path,
         line: None,
@@ -67,28 +73,33 @@ fn policy_text(entry: &str, config: &Path) -> Result<(String, PathBuf), ConfigEr
                 )
             });
     }
-    let base = config.parent().unwrap_or(Path::new("."));
-    let path = base.join(entry);
-    let mut text = String::new();
-    std::fs::File::open(&path)
-        .and_then(|f| {
-            use std::io::Read as _;
-            f.take(super::MAX_CONFIG_BYTES + 1).read_to_string(&mut text)
-        })
-        .map_err(|e| {
-            fail(
-                path.clone(),
-                format!("extends: cannot read the policy file: {e} (paths are relative to the config file)"),
-            )
-        })?;
-    if text.len() as u64 > super::MAX_CONFIG_BYTES {
-        return Err(fail(path, "extends: the policy file is too large".into()));
-    }
+    // The same origin as the config: under `--config-from REF` a policy is read as
+    // committed at REF too, never from the pull request's checkout.
+    let (path, text) = read_text(origin, config.parent().unwrap_or(Path::new("")), entry);
+    let text = text.map_err(|e| {
+        let why = match e {
+            ReadError::Io(e) => format!(
+                "extends: cannot read the policy file: {e} (paths are relative to the config file)"
+            ),
+            ReadError::TooLarge => "extends: the policy file is too large".to_string(),
+            ReadError::NoGit(e) => format!("extends: --config-from needs git: {e}"),
+            ReadError::Git(why) => format!(
+                "extends: git cannot show the policy file ({why}); it must be committed at the ref the config is read from"
+            ),
+            ReadError::NotUtf8(e) => format!("extends: the policy file is not UTF-8 text: {e}"),
+        };
+        fail(path.clone(), why)
+    })?;
     Ok((text, path))
 }
 
 /// [`validate`] with the config's `extends` resolved and merged.
-pub fn resolve(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Spec, ConfigError> {
+pub fn resolve(
+    raw: RawConfig,
+    path: &Path,
+    overrides: &Overrides,
+    origin: &Origin,
+) -> Result<Spec, ConfigError> {
     if raw.extends.is_empty() {
         let mut spec = validate(raw, path, overrides)?;
         spec.gate_sources = vec![LOCAL.to_string(); spec.gates.len()];
@@ -96,8 +107,13 @@ pub fn resolve(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Spe
     }
     let mut merged: Vec<(super::GateSpec, String)> = Vec::new();
     let mut first_policy_gates = None;
+    let mut policies: Vec<(String, String)> = Vec::new();
     for entry in &raw.extends {
-        let (text, ppath) = policy_text(entry, path)?;
+        let (text, ppath) = policy_text(entry, path, origin)?;
+        policies.push((
+            entry.clone(),
+            format!("{:x}", Sha256::digest(text.as_bytes())),
+        ));
         let policy: RawPolicy = serde_saphyr::from_str(&text).map_err(|e| ConfigError {
             path: ppath.clone(),
             line: None,
@@ -140,6 +156,7 @@ pub fn resolve(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Spe
     let (gates, sources) = merged.into_iter().unzip();
     spec.gates = gates;
     spec.gate_sources = sources;
+    spec.policies = policies;
     Ok(spec)
 }
 

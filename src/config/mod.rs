@@ -194,6 +194,8 @@ pub struct Spec {
     pub waivers: Vec<waiver::Waiver>,
     /// Where each gate came from (`local`, or an `extends` entry), parallel to `gates`.
     pub gate_sources: Vec<String>,
+    /// Every policy file read for `extends`, with the SHA-256 of its text, in `extends` order.
+    pub policies: Vec<(String, String)>,
 }
 
 /// Command-line values that override the file's (CONTRACT §1).
@@ -229,30 +231,156 @@ pub const MAX_FBETA: f64 = 1_000.0;
 /// far from the largest float, whatever the data's size.
 pub const MAX_COST: f64 = 1e12;
 
-/// Reads and parses a config file without judging its meaning.
-pub fn read(path: &Path) -> Result<(RawConfig, String), ConfigError> {
+/// Where a config, and every policy file it extends, is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The files on disk.
+    WorkTree,
+    /// The files as committed at a git ref (`--config-from REF`): a pull request cannot
+    /// loosen the gates it is judged by, in the config or in a policy it extends.
+    GitRef(String),
+}
+
+/// Why a config or policy text could not be read; the caller adds the hint.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// The file could not be opened or read.
+    Io(std::io::Error),
+    /// The text is larger than [`MAX_CONFIG_BYTES`].
+    TooLarge,
+    /// `git` could not be run.
+    NoGit(std::io::Error),
+    /// `git show` failed; its first line of stderr.
+    Git(String),
+    /// The committed file is not UTF-8.
+    NotUtf8(std::io::Error),
+}
+
+/// The text of `rel` (relative to `dir`) from `origin`, at most [`MAX_CONFIG_BYTES`]
+/// (`--config /dev/zero` must not fill memory), and the name errors show (`path`, or
+/// `REF:path`).
+pub(crate) fn read_text(
+    origin: &Origin,
+    dir: &Path,
+    rel: &str,
+) -> (PathBuf, Result<String, ReadError>) {
+    let path = dir.join(rel);
+    match origin {
+        Origin::WorkTree => {
+            let mut text = String::new();
+            let read = std::fs::File::open(&path)
+                .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text));
+            let result = match read {
+                Err(e) => Err(ReadError::Io(e)),
+                Ok(_) if text.len() as u64 > MAX_CONFIG_BYTES => Err(ReadError::TooLarge),
+                Ok(_) => Ok(text),
+            };
+            (path, result)
+        }
+        Origin::GitRef(reference) => {
+            let shown = PathBuf::from(format!("{reference}:{}", path.display()));
+            (shown, git_show(reference, dir, rel))
+        }
+    }
+}
+
+/// `git -C dir show REF:./rel`, capped at [`MAX_CONFIG_BYTES`].
+fn git_show(reference: &str, dir: &Path, rel: &str) -> Result<String, ReadError> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let mut child = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["show", "--no-textconv", "--end-of-options"])
+        .arg(format!("{reference}:./{rel}"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(ReadError::NoGit)?;
+    let mut text = String::new();
+    let read = child
+        .stdout
+        .take()
+        .map(|out| out.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text));
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(ReadError::TooLarge);
+    }
+    let out = child.wait_with_output().map_err(ReadError::NoGit)?;
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        return Err(ReadError::Git(
+            why.lines().next().unwrap_or("").trim().to_string(),
+        ));
+    }
+    match read {
+        Some(Err(e)) => Err(ReadError::NotUtf8(e)),
+        _ => Ok(text),
+    }
+}
+
+/// Reads and parses a config file from `origin`. The returned text is what was read, for
+/// the audit hash.
+pub fn read_from(origin: &Origin, path: &Path) -> Result<(RawConfig, String), ConfigError> {
+    if let Origin::GitRef(reference) = origin
+        && (reference.is_empty()
+            || reference.starts_with('-')
+            || reference
+                .chars()
+                .any(|c| c == ':' || c.is_whitespace() || c.is_control()))
+    {
+        return Err(ConfigError {
+            path: PathBuf::from(format!("{reference}:{}", path.display())),
+            line: None,
+            message: format!(
+                "--config-from {reference:?} is not a git ref; give a branch, tag or commit such as origin/main"
+            ),
+        });
+    }
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (shown, text) = read_text(origin, dir, &file);
     let fail = |message: String| ConfigError {
-        path: path.to_path_buf(),
+        path: shown.clone(),
         line: None,
         message,
     };
-    let cannot = |e: std::io::Error| {
-        fail(format!(
-            "cannot read the config file: {e}; pass --config PATH or run `modelgate init` to write one"
-        ))
-    };
-    // Read at most one byte past the limit: `--config /dev/zero` must not fill memory.
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text))
-        .map_err(cannot)?;
-    if text.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(fail(format!(
-            "the config file is larger than {} MiB; a gates file is a few kilobytes: is this the right file?",
-            MAX_CONFIG_BYTES >> 20
-        )));
-    }
-    parse_text(text, path)
+    let text = text.map_err(|e| {
+        fail(match (e, origin) {
+            (ReadError::Io(e), _) => format!(
+                "cannot read the config file: {e}; pass --config PATH or run `modelgate init` to write one"
+            ),
+            (ReadError::TooLarge, _) => format!(
+                "the config file is larger than {} MiB; a gates file is a few kilobytes: is this the right file?",
+                MAX_CONFIG_BYTES >> 20
+            ),
+            (ReadError::NoGit(e), _) => format!("--config-from needs git: {e}"),
+            (ReadError::Git(why), Origin::GitRef(r)) => format!(
+                "git cannot show {file} at {r} ({why}); fetch the ref first (actions/checkout with fetch-depth: 0, or git fetch origin main)"
+            ),
+            (ReadError::Git(why), Origin::WorkTree) => why,
+            (ReadError::NotUtf8(e), _) => format!("the committed config is not UTF-8 text: {e}"),
+        })
+    })?;
+    parse_text(text, &shown)
+}
+
+/// Reads and parses a config file from disk.
+pub fn read(path: &Path) -> Result<(RawConfig, String), ConfigError> {
+    read_from(&Origin::WorkTree, path)
+}
+
+/// Reads and parses the config as committed at git ref `reference` (`--config-from`).
+pub fn read_at_ref(reference: &str, path: &Path) -> Result<(RawConfig, String), ConfigError> {
+    read_from(&Origin::GitRef(reference.to_string()), path)
 }
 
 /// Parses config text read from `path` (a file, or `REF:path` from git).
@@ -281,76 +409,6 @@ fn parse_text(text: String, path: &Path) -> Result<(RawConfig, String), ConfigEr
     Ok((raw, text))
 }
 
-/// Reads the config as it is at git ref `reference` (`git show REF:./<file>`, run in the
-/// config's folder): a pull request cannot loosen the gate it is judged by. The ref may not
-/// start with `-` nor hold `:` or whitespace (no option or path injection); at most
-/// [`MAX_CONFIG_BYTES`] are read.
-pub fn read_at_ref(reference: &str, path: &Path) -> Result<(RawConfig, String), ConfigError> {
-    let shown = PathBuf::from(format!("{reference}:{}", path.display()));
-    let fail = |message: String| ConfigError {
-        path: shown.clone(),
-        line: None,
-        message,
-    };
-    if reference.is_empty()
-        || reference.starts_with('-')
-        || reference
-            .chars()
-            .any(|c| c == ':' || c.is_whitespace() || c.is_control())
-    {
-        return Err(fail(format!(
-            "--config-from {reference:?} is not a git ref; give a branch, tag or commit such as origin/main"
-        )));
-    }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file = path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut child = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["show", "--no-textconv", "--end-of-options"])
-        .arg(format!("{reference}:./{file}"))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| fail(format!("--config-from needs git: {e}")))?;
-    let mut text = String::new();
-    let read = child
-        .stdout
-        .take()
-        .map(|out| out.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text));
-    if text.len() as u64 > MAX_CONFIG_BYTES {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(fail(format!(
-            "the config at {reference} is larger than {} MiB",
-            MAX_CONFIG_BYTES >> 20
-        )));
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| fail(format!("git show failed: {e}")))?;
-    if !out.status.success() {
-        let why = String::from_utf8_lossy(&out.stderr);
-        let why = why.lines().next().unwrap_or("").trim();
-        return Err(fail(format!(
-            "git cannot show {file} at {reference} ({why}); fetch the ref first (actions/checkout with fetch-depth: 0, or git fetch origin main)"
-        )));
-    }
-    if let Some(Err(e)) = read {
-        return Err(fail(format!(
-            "the config at {reference} is not UTF-8 text: {e}"
-        )));
-    }
-    parse_text(text, &shown)
-}
-
 /// Parses config text; the error message carries line, column and a caret.
 pub fn parse(text: &str) -> Result<RawConfig, String> {
     if text.trim().is_empty() {
@@ -362,7 +420,7 @@ pub fn parse(text: &str) -> Result<RawConfig, String> {
 /// Reads, parses and validates a config file.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Spec, ConfigError> {
     let (raw, _) = read(path)?;
-    extends::resolve(raw, path, overrides)
+    extends::resolve(raw, path, overrides, &Origin::WorkTree)
 }
 
 /// Checks what the types cannot and resolves paths relative to the config file.
@@ -689,6 +747,7 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         gates,
         waivers: waiver::validate(&raw.waivers, path)?,
         gate_sources: Vec::new(),
+        policies: Vec::new(),
     })
 }
 

@@ -33,6 +33,11 @@ impl Obj {
         self.0.push((key, value.into()));
         self
     }
+
+    /// [`Obj::put`] only when `cond`: a key that exists only for some runs.
+    fn put_if(self, cond: bool, key: &'static str, value: impl Into<Node>) -> Self {
+        if cond { self.put(key, value) } else { self }
+    }
 }
 
 impl From<Json> for Node {
@@ -294,7 +299,17 @@ pub fn result_json(run: &Run) -> String {
             Obj::default()
                 .put("path", json!(run.config_path))
                 .put("sha256", json!(run.config_sha256))
-                .put("name", json!(run.name)),
+                .put("name", json!(run.name))
+                .put_if(
+                    !run.policies.is_empty(),
+                    "policies",
+                    json!(
+                        run.policies
+                            .iter()
+                            .map(|(source, sha)| json!({"source": source, "sha256": sha}))
+                            .collect::<Vec<_>>()
+                    ),
+                ),
         )
         .put("inputs", inputs)
         .put("seed", json!(run.seed))

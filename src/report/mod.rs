@@ -64,6 +64,9 @@ pub struct Run {
     pub warnings: Vec<RunWarning>,
     /// (gate id, where it came from: `local` or an `extends` entry).
     pub gate_sources: Vec<(String, String)>,
+    /// Every policy file `extends` read, with the SHA-256 of its text (the config's own hash
+    /// is `config_sha256`): together they identify every gate.
+    pub policies: Vec<(String, String)>,
     /// Where inputs named by an MLflow URI came from (run, model version).
     pub origins: InputOrigins,
 }
