@@ -28,8 +28,13 @@ Environment:
   MODELGATE_TOKEN                 token for the comment; first choice on GitHub and GitLab
   GITHUB_TOKEN                    GitHub token (needs pull-requests: write)
   GITLAB_TOKEN                    GitLab project access token (scope api, role Reporter+)
-  MODELGATE_HTTP_TIMEOUT_SECS     deadline of one request, body included (default 30)
+  MODELGATE_HTTP_TIMEOUT_SECS     deadline of one request (an MLflow download: of each
+                                  stall between bytes) (default 30)
   MODELGATE_PUBLISH_TIMEOUT_SECS  deadline of the whole publication (default 180)
+  MLFLOW_TRACKING_URI             MLflow server for runs:/ and models:/ inputs, --promote,
+                                  --log-run; MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME
+                                  and MLFLOW_TRACKING_PASSWORD authenticate
+  MODELGATE_MLFLOW_TIMEOUT_SECS   deadline of all MLflow work of one run (default 1800)
   NO_COLOR                        set and non-empty: no colour on the terminal
   GITHUB_ACTIONS, GITLAB_CI       detected by --publish auto; on Actions the step outputs,
                                   job summary and annotations are written

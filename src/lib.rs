@@ -22,6 +22,7 @@ pub mod measure;
 pub mod metrics;
 pub mod mlflow;
 pub mod publish;
+pub(crate) mod redact;
 pub mod report;
 pub mod sql;
 pub mod stats;

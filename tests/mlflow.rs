@@ -639,6 +639,41 @@ fn unauthorized_is_exit_2_and_never_prints_the_token() {
     }));
 }
 
+/// A body that echoes the bare token where the 300-character message cut falls: the
+/// part of the token before the cut is a piece of a secret and is redacted too.
+#[test]
+fn a_token_cut_by_the_message_limit_is_still_redacted() {
+    let stub = Stub::new();
+    for cut in [290usize, 295, 299] {
+        let body = format!("{} {TOKEN} trailing", "x".repeat(cut));
+        stub.mount(
+            Mock::given(method("GET"))
+                .respond_with(ResponseTemplate::new(401).set_body_string(body)),
+        );
+        let dir = TempDir::new().expect("tempdir");
+        let cfg = config(
+            dir.path(),
+            "models:/m@champion/eval/p.csv",
+            "models:/m/1/eval/p.csv",
+        );
+        let out = modelgate()
+            .env("MLFLOW_TRACKING_URI", stub.server.uri())
+            .env("MLFLOW_TRACKING_TOKEN", TOKEN)
+            .args(["check", "--config"])
+            .arg(&cfg)
+            .output()
+            .expect("run");
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        let head: String = TOKEN.chars().take(6).collect();
+        assert!(
+            !err.contains(&head),
+            "cut at {cut}: a piece of the token printed: {err}"
+        );
+        stub.rt.block_on(stub.server.reset());
+    }
+}
+
 #[test]
 fn basic_auth_password_never_printed_on_403() {
     let stub = Stub::new();
@@ -885,6 +920,61 @@ fn oversized_and_slow_downloads_are_cut_off() {
     assert!(err.contains("no answer within 1 s"), "{err}");
     assert!(
         start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// A server that sends a byte every 0.5 s, each well within the per-request deadline: the
+/// overall MLflow deadline ends the download (exit 2 in seconds, not a hang until the size
+/// cap). The artifact request is redirected to a plain TCP server that trickles.
+#[test]
+fn a_download_that_trickles_is_cut_off_by_the_overall_deadline() {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut conn = conn;
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf);
+                let _ = conn.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: 100000\r\n\r\n",
+                );
+                for _ in 0..200 {
+                    if conn.write_all(b"x").is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+            });
+        }
+    });
+    let stub = stub_with_artifact(ResponseTemplate::new(302).insert_header(
+        "location",
+        format!("http://127.0.0.1:{port}/p.csv").as_str(),
+    ));
+    let dir = TempDir::new().expect("tempdir");
+    let cfg = config(
+        dir.path(),
+        "models:/m/1/eval/p.csv",
+        "models:/m/1/eval/p.csv",
+    );
+    let start = Instant::now();
+    let out = modelgate()
+        .env("MLFLOW_TRACKING_URI", stub.server.uri())
+        .env("MODELGATE_HTTP_TIMEOUT_SECS", "2")
+        .env("MODELGATE_MLFLOW_TIMEOUT_SECS", "3")
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("run");
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("MODELGATE_MLFLOW_TIMEOUT_SECS"), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
         "{:?}",
         start.elapsed()
     );

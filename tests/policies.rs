@@ -233,15 +233,24 @@ fn config_from_reads_extended_policies_at_the_ref_and_hashes_them() {
 
     let out = modelgate()
         .current_dir(dir.path())
-        .args(["check", "--config", "modelgate.yaml", "--config-from", "main"])
+        .args([
+            "check",
+            "--config",
+            "modelgate.yaml",
+            "--config-from",
+            "main",
+        ])
         .args(["--json", "r.json", "--markdown", "r.md"])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "the committed policy blocks: {err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the committed policy blocks: {err}"
+    );
     let json: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
     let policies = &json["config"]["policies"];
     assert_eq!(policies[0]["source"], "policy/org.yaml", "{policies}");
     assert_eq!(
@@ -256,7 +265,13 @@ fn config_from_reads_extended_policies_at_the_ref_and_hashes_them() {
     std::fs::write(dir.path().join("policy/new.yaml"), strict).unwrap();
     let out = modelgate()
         .current_dir(dir.path())
-        .args(["check", "--config", "modelgate.yaml", "--config-from", "main"])
+        .args([
+            "check",
+            "--config",
+            "modelgate.yaml",
+            "--config-from",
+            "main",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -26,7 +26,7 @@ use super::{Error, Settings};
 const MAX_API_BYTES: usize = 8 << 20;
 /// Most files one input may hold.
 const MAX_FILES: usize = 10_000;
-/// Most listing requests one input may make (folders and pages).
+/// Most listing requests one client may make (folders and pages, all inputs).
 const MAX_LISTINGS: usize = 2_000;
 /// Attempts of a read.
 const READ_ATTEMPTS: u32 = 3;
@@ -109,6 +109,11 @@ pub struct Client {
     http: reqwest::Client,
     rt: tokio::runtime::Runtime,
     timeout: Duration,
+    /// The end of all this client's work ([`Settings::total_timeout_secs`]): a server that
+    /// trickles bytes or pages cannot hold the gate longer.
+    deadline: tokio::time::Instant,
+    /// Listing requests made so far, against [`MAX_LISTINGS`] for the client's whole work.
+    listings: std::cell::Cell<usize>,
 }
 
 /// One answer, read in full (API calls).
@@ -195,13 +200,33 @@ impl Client {
             .enable_all()
             .build()
             .map_err(|e| Error::Config(format!("cannot start the async runtime: {e}")))?;
+        let deadline =
+            tokio::time::Instant::now() + Duration::from_secs(settings.total_timeout_secs);
         Ok(Client {
             settings,
             base,
             http,
             rt,
             timeout,
+            deadline,
+            listings: std::cell::Cell::new(0),
         })
+    }
+
+    /// Runs `work` on the runtime, cut off at the client's overall deadline.
+    fn block_on<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, String>>,
+    ) -> Result<T, String> {
+        // The timer is made inside the runtime (it needs its reactor).
+        self.rt
+            .block_on(async { tokio::time::timeout_at(self.deadline, work).await })
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "the MLflow work took longer than {} s in all (MODELGATE_MLFLOW_TIMEOUT_SECS)",
+                    self.settings.total_timeout_secs
+                ))
+            })
     }
 
     /// The settings (for redaction by callers).
@@ -274,7 +299,7 @@ impl Client {
             if n > 0 {
                 std::thread::sleep(Duration::from_millis(200 << n));
             }
-            last = self.rt.block_on(self.send_once(make()));
+            last = self.block_on(self.send_once(make()));
             match &last {
                 Ok(a) if a.status < 500 => break,
                 _ => {}
@@ -426,7 +451,17 @@ impl Client {
         let action = format!("listing the artifacts of run {run_id} under `{path}`");
         let mut out = Vec::new();
         let mut token: Option<String> = None;
-        for _ in 0..MAX_LISTINGS {
+        loop {
+            self.listings.set(self.listings.get() + 1);
+            if self.listings.get() > MAX_LISTINGS {
+                return Err(Error::Api {
+                    action,
+                    status: 0,
+                    message: format!(
+                        "more than {MAX_LISTINGS} listing requests (folders and pages); refusing to list further"
+                    ),
+                });
+            }
             let mut q = vec![("run_id", run_id)];
             if !path.is_empty() {
                 q.push(("path", path));
@@ -488,11 +523,6 @@ impl Client {
                 return Ok(out);
             }
         }
-        Err(Error::Api {
-            action,
-            status: 0,
-            message: format!("more than {MAX_LISTINGS} pages; refusing to list further"),
-        })
     }
 
     /// The proxied-artifact URL of `path` under a run's root (`mlflow-artifacts:` roots
@@ -550,7 +580,7 @@ impl Client {
             }
             let mut file = std::fs::File::create(dest).map_err(io)?;
             let start = *budget_used;
-            let result: Result<Result<(), Error>, String> = self.rt.block_on(async {
+            let result: Result<Result<(), Error>, String> = self.block_on(async {
                 let resp = tokio::time::timeout(self.timeout, self.http.get(url.clone()).send())
                     .await
                     .map_err(|_| format!("no answer within {} s", self.timeout.as_secs()))?
@@ -666,25 +696,12 @@ impl Client {
         let mut used = 0u64;
         let mut files = Vec::new();
         if entry.is_dir {
+            // Listing requests are capped client-wide (`list`); entries queued or read,
+            // folders included, are capped here, so memory is bounded by MAX_FILES.
             let mut stack = vec![path.to_string()];
-            let mut listings = 0usize;
             while let Some(folder) = stack.pop() {
-                listings += 1;
-                if listings > MAX_LISTINGS {
-                    return Err(Error::Api {
-                        action: format!("listing `{path}` of run {}", run.run_id),
-                        status: 0,
-                        message: format!(
-                            "more than {MAX_LISTINGS} folders; refusing to list further"
-                        ),
-                    });
-                }
                 for e in self.list(&run.run_id, &folder)? {
-                    if e.is_dir {
-                        stack.push(e.path);
-                        continue;
-                    }
-                    if files.len() >= MAX_FILES {
+                    if files.len() + stack.len() >= MAX_FILES {
                         return Err(Error::Api {
                             action: format!("downloading `{path}` of run {}", run.run_id),
                             status: 0,
@@ -692,6 +709,10 @@ impl Client {
                                 "more than {MAX_FILES} files; modelgate reads at most {MAX_FILES} files per input"
                             ),
                         });
+                    }
+                    if e.is_dir {
+                        stack.push(e.path);
+                        continue;
                     }
                     // `list` checked every entry lies below its folder: `rel` is clean.
                     let rel = e.path[path.len() + 1..].to_string();

@@ -21,6 +21,8 @@ pub mod uri;
 
 use std::fmt;
 
+use crate::redact::Redactor;
+
 pub use client::{ArtifactEntry, Client, Download, ModelVersion, RunInfo};
 pub use uri::{InputUri, PromoteTarget, Source, VersionRef};
 
@@ -180,6 +182,10 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     /// Total bytes one input may download.
     pub max_bytes: u64,
+    /// Seconds all of one client's requests and downloads may take together
+    /// (`MODELGATE_MLFLOW_TIMEOUT_SECS`, default 1800): the per-request deadline alone lets
+    /// a server that trickles a byte at a time hold the gate for ever.
+    pub total_timeout_secs: u64,
 }
 
 impl fmt::Debug for Settings {
@@ -253,51 +259,26 @@ impl Settings {
             max_bytes: num("MODELGATE_MLFLOW_MAX_BYTES")
                 .unwrap_or(DEFAULT_MAX_BYTES)
                 .max(1),
+            total_timeout_secs: num("MODELGATE_MLFLOW_TIMEOUT_SECS")
+                .unwrap_or(1800)
+                .clamp(1, 86_400),
         })
     }
 
-    /// `text` with every credential replaced by `[redacted]`: the token, the password,
-    /// the basic-auth header value, and any word after `Bearer`/`Basic`.
+    /// `text` with every credential replaced by `[redacted]`: the token, the password and
+    /// the basic-auth header value, also a piece of one (a message cut at 300 characters
+    /// may end inside it), and the value after any credential keyword (`Bearer`, `Basic`,
+    /// `token`, `authorization`), through the one [`Redactor`] every client uses.
     pub fn redact(&self, text: &str) -> String {
-        let mut s = text.to_string();
-        let mut secrets: Vec<String> = Vec::new();
+        let mut r = Redactor::default();
         if let Some(t) = &self.token {
-            secrets.push(t.clone());
+            r.add(t);
         }
         if let Some((u, p)) = &self.basic {
-            secrets.push(p.clone());
-            secrets.push(client::basic_value(u, p));
+            r.add(p);
+            r.add(&client::basic_value(u, p));
         }
-        for secret in secrets.iter().filter(|s| s.len() >= 4) {
-            s = s.replace(secret.as_str(), "[redacted]");
-        }
-        redact_schemes(&s)
-    }
-}
-
-/// Replaces the word after `Bearer ` / `Basic ` (any case): a server echoing a header.
-fn redact_schemes(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    loop {
-        let lower = rest.to_ascii_lowercase();
-        let hit = ["bearer ", "basic "]
-            .iter()
-            .filter_map(|k| lower.find(k).map(|i| (i, k.len())))
-            .min();
-        let Some((i, k)) = hit else {
-            out.push_str(rest);
-            return out;
-        };
-        out.push_str(&rest[..i + k]);
-        let after = &rest[i + k..];
-        let end = after
-            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ',')
-            .unwrap_or(after.len());
-        if end > 0 {
-            out.push_str("[redacted]");
-        }
-        rest = &after[end..];
+        r.redact(text)
     }
 }
 
@@ -347,6 +328,6 @@ mod tests {
         let r = s.redact(&echoed);
         assert!(!r.contains("tok-secret") && !r.contains("pw-in-url"), "{r}");
         assert!(r.contains("[redacted]"), "{r}");
-        assert_eq!(redact_schemes("Bearer abc def"), "Bearer [redacted] def");
+        assert_eq!(s.redact("Bearer abc def"), "Bearer [redacted] def");
     }
 }

@@ -275,9 +275,9 @@ pub fn publish_with(
         failures.extend(actions_outputs(p, env, &out));
     }
     // The one place every message leaves through: no token in any of them.
-    let redactor = redact::Redactor::from_env(env);
+    let redactor = redact::from_env(env);
     for f in failures {
-        let f = redactor.error(f);
+        let f = redact::error(&redactor, f);
         if opts.strict && f.fails_strict() {
             return Err(f);
         }
