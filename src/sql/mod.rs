@@ -181,6 +181,17 @@ pub enum SqlError {
         /// The value, or empty when missing.
         value: String,
     },
+    /// Candidate and baseline are the same table: every comparison would be with itself,
+    /// and the exports differ (slice columns), so `check` could not warn.
+    #[error(
+        "--candidate-table and --baseline-table both name {0}: the histogram would compare the model with itself and every regression gate would pass; name the baseline's table"
+    )]
+    SameTable(String),
+    /// Both exports go to one place: the second overwrites the first.
+    #[error(
+        "--candidate-out and --baseline-out are both {0:?}: the baseline's export would overwrite the candidate's; give two outputs"
+    )]
+    SameOutput(String),
     /// A template failed to render (a bug, reported rather than panicking).
     #[error("internal error rendering the SQL template: {0}")]
     Template(String),
@@ -314,6 +325,10 @@ pub fn generate(spec: &Spec, req: &Request) -> Result<String, SqlError> {
     }
     let candidate_table = quote_table(d, &req.candidate_table)?;
     let baseline_table = quote_table(d, &req.baseline_table)?;
+    // Engines compare unquoted names without case: `Eval.Preds` is `eval.preds`.
+    if candidate_table.eq_ignore_ascii_case(&baseline_table) {
+        return Err(SqlError::SameTable(req.candidate_table.clone()));
+    }
 
     let (candidate_out, baseline_out) =
         match (&req.candidate_out, &req.baseline_out, default_outputs(d)) {
@@ -335,6 +350,9 @@ pub fn generate(spec: &Spec, req: &Request) -> Result<String, SqlError> {
         };
     check_literal("--candidate-out", &candidate_out)?;
     check_literal("--baseline-out", &baseline_out)?;
+    if candidate_out == baseline_out {
+        return Err(SqlError::SameOutput(candidate_out));
+    }
     if d == Dialect::Bigquery {
         for (what, v) in [
             ("--candidate-out", &candidate_out),

@@ -166,6 +166,18 @@ fn refusals_name_the_fix() {
             ..
         })
     ));
+    // The same table on both sides, or one export for both: refused.
+    let r = Request {
+        baseline_table: request(Dialect::Duckdb).candidate_table.to_uppercase(),
+        ..request(Dialect::Duckdb)
+    };
+    assert!(matches!(generate(&s, &r), Err(SqlError::SameTable(_))));
+    let r = Request {
+        candidate_out: Some("h.parquet".into()),
+        baseline_out: Some("h.parquet".into()),
+        ..request(Dialect::Duckdb)
+    };
+    assert!(matches!(generate(&s, &r), Err(SqlError::SameOutput(_))));
     // Injection through a path or a table name is refused, not quoted.
     let r = Request {
         candidate_out: Some("x.parquet'); DROP TABLE t; --".into()),
