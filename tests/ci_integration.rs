@@ -603,3 +603,49 @@ fn fork_safe_examples_use_the_trusted_config_and_a_commit_status() {
             .contains("--commit-status")
     );
 }
+
+/// A waiver naming no gate id would waive nothing in CI: `validate --config-only` (the
+/// pre-commit hook) says so.
+#[test]
+fn validate_config_only_warns_of_a_waiver_naming_no_gate() {
+    let dir = TempDir::new().unwrap();
+    let config = write_config(
+        dir.path(),
+        "waivers:\n  - {gate: roc_acu-max_regression, owner: '@t', reason: r, expires: 2999-01-01}\n",
+        "  - metric: roc_auc\n    max_regression: 0.01\n",
+    );
+    let out = modelgate()
+        .args(["validate", "--config-only", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("the waiver of `roc_acu-max_regression` (config line")
+            && stdout.contains("names no gate; the gate ids are roc_auc-max_regression"),
+        "{stdout}"
+    );
+}
+
+/// `--commit-status` outside GitHub mode would leave the required check pending for ever:
+/// refused before judging, naming the fix.
+#[test]
+fn commit_status_without_github_publishing_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let config = write_config(
+        dir.path(),
+        "",
+        "  - metric: roc_auc\n    max_regression: 0.01\n",
+    );
+    for publish in ["none", "gitlab", "auto"] {
+        let out = modelgate()
+            .args(["check", "--publish", publish, "--commit-status", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{publish}: {stderr}");
+        assert!(stderr.contains("--publish github"), "{stderr}");
+    }
+}

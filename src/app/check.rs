@@ -35,6 +35,20 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
             p.display()
         )));
     }
+    // `--commit-status` is the required check of the fork-safe flow: a run that could not
+    // set it would leave that check pending for ever, so it is refused before judging.
+    let mode = match args.publish {
+        PublishMode::Auto => publish::Mode::Auto,
+        PublishMode::None => publish::Mode::None,
+        PublishMode::Github => publish::Mode::GitHub,
+        PublishMode::Gitlab => publish::Mode::GitLab,
+    };
+    let resolved = publish::resolve_mode(mode, &publish::Env::from_process());
+    if args.commit_status && resolved != publish::Mode::GitHub {
+        return Err(Error::Usage(format!(
+            "--commit-status sets a GitHub commit status, but this run publishes to `{resolved}`: add --publish github (or run it inside GitHub Actions with --publish auto)"
+        )));
+    }
     // No stale "pass" from an earlier run may outlive a run that judges nothing.
     guard::remove_stale_outputs(outputs.iter().copied())?;
     let overrides = Overrides {
@@ -148,12 +162,6 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     eprint!("{}", summary(&run));
 
     let code = run.exit_code();
-    let mode = match args.publish {
-        PublishMode::Auto => publish::Mode::Auto,
-        PublishMode::None => publish::Mode::None,
-        PublishMode::Github => publish::Mode::GitHub,
-        PublishMode::Gitlab => publish::Mode::GitLab,
-    };
     // Always: `--publish none` still writes the Actions outputs, summary and annotations.
     {
         let annotations = annotations(&run);
@@ -321,31 +329,27 @@ fn summary(run: &Run) -> String {
     for w in &run.warnings {
         s.push_str(&format!("  {} {}\n", paint("33", "warning"), t(&w.text())));
     }
-    for o in run.outcomes.iter().filter(|o| o.status == Status::Waived) {
-        let text = o
-            .waiver
-            .as_ref()
-            .map(report::waiver_text)
-            .unwrap_or_default();
-        s.push_str(&format!(
-            "  {} {}: {}\n",
-            paint("36", "waived"),
-            t(&o.id),
-            t(&text)
-        ));
-    }
-    for o in run.outcomes.iter().filter(|o| o.status == Status::Fail) {
-        let tag = if o.blocks() {
-            paint("31", "fail")
-        } else {
-            paint("33", "warn")
+    // Waived and failed results, each with its slice: a slice-less waiver on a `by` gate
+    // covers several results, which must stay tellable apart.
+    let shown = |o: &&Outcome| matches!(o.status, Status::Waived | Status::Fail);
+    for o in run.outcomes.iter().filter(shown) {
+        let (tag, text) = match o.status {
+            Status::Waived => (
+                paint("36", "waived"),
+                o.waiver
+                    .as_ref()
+                    .map(report::waiver_text)
+                    .unwrap_or_default(),
+            ),
+            _ if o.blocks() => (paint("31", "fail"), o.reason.clone()),
+            _ => (paint("33", "warn"), o.reason.clone()),
         };
         let at = if o.slice.is_empty() {
             String::new()
         } else {
             format!(" [{}]", t(&slice_label(&o.slice)))
         };
-        s.push_str(&format!("  {tag} {}{at}: {}\n", t(&o.id), t(&o.reason)));
+        s.push_str(&format!("  {tag} {}{at}: {}\n", t(&o.id), t(&text)));
     }
     s
 }

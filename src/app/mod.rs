@@ -228,11 +228,30 @@ pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
 
 /// `validate --config-only`: what was checked, and that the data were not.
 fn config_only_message(path: &Path, spec: &config::Spec) -> String {
-    crate::report::escape::terminal(&format!(
+    let mut msg = format!(
         "{}: config valid. {} gate rule(s); the prediction files were not read (--config-only)",
         path.display(),
         spec.gates.len()
-    ))
+    );
+    // A waiver naming no gate id is a typo the pre-commit hook should show: it would waive
+    // nothing in CI.
+    for w in spec
+        .waivers
+        .iter()
+        .filter(|w| !spec.gates.iter().any(|g| g.id == w.gate))
+    {
+        msg.push_str(&format!(
+            "; warning: the waiver of `{}` (config line {}) names no gate; the gate ids are {}",
+            w.gate,
+            w.line,
+            spec.gates
+                .iter()
+                .map(|g| g.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    crate::report::escape::terminal(&msg)
 }
 
 /// `modelgate schema`.

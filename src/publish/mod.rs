@@ -245,6 +245,17 @@ pub fn publish(p: &Publication, env: &Env, opts: &Options) -> Result<Published, 
     publish_with(p, env, opts, &mut std::io::stderr())
 }
 
+/// Where `mode` publishes in `env`: `auto` is GitHub inside Actions, GitLab inside GitLab
+/// CI, and nothing elsewhere.
+pub fn resolve_mode(mode: Mode, env: &Env) -> Mode {
+    match mode {
+        Mode::Auto if env.is_true("GITHUB_ACTIONS") => Mode::GitHub,
+        Mode::Auto if env.is_true("GITLAB_CI") => Mode::GitLab,
+        Mode::Auto => Mode::None,
+        m => m,
+    }
+}
+
 /// [`publish`], writing GitHub workflow commands to `commands` instead of stderr.
 pub fn publish_with(
     p: &Publication,
@@ -252,12 +263,7 @@ pub fn publish_with(
     opts: &Options,
     commands: &mut dyn Write,
 ) -> Result<Published, PublishError> {
-    let mode = match opts.mode {
-        Mode::Auto if env.is_true("GITHUB_ACTIONS") => Mode::GitHub,
-        Mode::Auto if env.is_true("GITLAB_CI") => Mode::GitLab,
-        Mode::Auto => Mode::None,
-        m => m,
-    };
+    let mode = resolve_mode(opts.mode, env);
     let mut out = Published::default();
     // Outputs, job summary and annotations belong to running inside GitHub Actions, not to
     // posting a comment: `--publish none` (the fork-safe required check) still sets them.
