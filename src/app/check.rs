@@ -115,7 +115,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
             Some(r) => format!("{r}:{}", args.config.display()),
             None => args.config.display().to_string(),
         },
-        config_sha256: hex(&Sha256::digest(text.as_bytes())),
+        config_sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
         candidate: data.candidate_file.clone(),
         baseline: data.baseline_file.clone(),
         seed: spec.seed,
@@ -267,10 +267,6 @@ fn annotations(run: &Run) -> Vec<publish::Annotation> {
             message: o.reason.clone(),
         });
     unjudged.chain(failed).collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The short human summary on stderr: the verdict and each failing gate.

@@ -287,7 +287,6 @@ pub(crate) fn after_verdict(
         return Ok(());
     };
     let json = report::result_json(run);
-    let hex = |b: &[u8]| -> String { b.iter().map(|x| format!("{x:02x}")).collect() };
     let mut seen = std::collections::BTreeSet::new();
     let gates = run
         .outcomes
@@ -320,7 +319,7 @@ pub(crate) fn after_verdict(
         verdict: run.verdict.as_str(),
         exit_code: run.exit_code(),
         config_sha256: &run.config_sha256,
-        result_sha256: hex(&Sha256::digest(json.as_bytes())),
+        result_sha256: format!("{:x}", Sha256::digest(json.as_bytes())),
         result_json: &json,
         markdown,
         gates: &gates,

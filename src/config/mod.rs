@@ -619,11 +619,13 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
                 ));
             }
             (TestKind::Mcnemar, MetricId::Accuracy | MetricId::Recall | MetricId::Specificity) => {
-                if columns.weight.is_some() {
+                // Whole frequency weights count rows, so McNemar stays exact on them (a
+                // joint histogram); sampling weights are not counts.
+                if columns.weight.is_some() && raw.weights == WeightKind::Sampling {
                     return Err(err(
                         line,
                         format!(
-                            "gate on `{metric}`: the exact McNemar test counts rows and cannot use weights; use `test: bootstrap`"
+                            "gate on `{metric}`: the exact McNemar test counts rows and cannot use sampling weights; use `test: bootstrap` (or `weights: frequency` if each weight counts identical rows)"
                         ),
                     ));
                 }

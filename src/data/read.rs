@@ -485,11 +485,7 @@ fn hash_and_lint(path: &Path, format: Format) -> Result<(String, Option<CsvRepor
             shape.feed(&buf[..n]);
         }
     }
-    let hex = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = format!("{:x}", hasher.finalize());
     Ok((hex, shape.map(CsvShape::finish)))
 }
 

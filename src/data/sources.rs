@@ -272,10 +272,6 @@ fn finish(input: &Path, mut files: Vec<Source>, folder: bool) -> Result<Sources,
     Ok(Sources { files, multi: true })
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The hash of an input of several files: SHA-256 of the lines
 /// `<sha256 of the file>  <path>\n` in listing order (the `sha256sum` format), so that any
 /// change to any file, or to which files there are, changes the hash.
@@ -284,7 +280,7 @@ pub(crate) fn manifest<'a>(files: impl IntoIterator<Item = (&'a str, &'a Path)>)
     for (sha, path) in files {
         manifest.update(format!("{sha}  {}\n", path.display()).as_bytes());
     }
-    hex(&manifest.finalize())
+    format!("{:x}", manifest.finalize())
 }
 
 #[cfg(test)]

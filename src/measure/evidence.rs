@@ -254,14 +254,14 @@ fn gate_measured(
         .unwrap_or(0);
     let w = ev.level_plan.metrics.len();
     let mcnemar_per_group = match (g.test, &data.baseline) {
-        (Test::Mcnemar, Some(b)) => Some(mcnemar_groups(g.metric, data, b, groups, spec.threshold)),
+        (Test::Mcnemar, Some(b)) => Some(mcnemar_groups(g.metric, data, b, groups, spec)),
         _ => None,
     };
     // Overall accuracy can hide a recall drop on imbalanced data: show both classes.
     let context = match (&mcnemar_per_group, g.metric, &data.baseline) {
         (Some(_), MetricId::Accuracy, Some(b)) => Some((
-            mcnemar_groups(MetricId::Recall, data, b, groups, spec.threshold),
-            mcnemar_groups(MetricId::Specificity, data, b, groups, spec.threshold),
+            mcnemar_groups(MetricId::Recall, data, b, groups, spec),
+            mcnemar_groups(MetricId::Specificity, data, b, groups, spec),
         )),
         _ => None,
     };
@@ -341,12 +341,25 @@ fn mcnemar_groups(
     data: &Paired,
     base: &[f64],
     groups: RowGroups<'_>,
-    t: f64,
+    spec: &Spec,
 ) -> Vec<McNemar> {
     let target = match metric {
         MetricId::Recall => Target::Recall,
         MetricId::Specificity => Target::Specificity,
         _ => Target::Accuracy,
     };
-    mcnemar::from_scores(target, &data.positive, &data.candidate, base, t, groups)
+    // Whole frequency weights are row counts (sampling weights never reach McNemar).
+    let counts = data
+        .weight
+        .as_deref()
+        .filter(|_| spec.weights == WeightKind::Frequency);
+    mcnemar::from_scores(
+        target,
+        &data.positive,
+        &data.candidate,
+        base,
+        spec.threshold,
+        groups,
+        counts,
+    )
 }

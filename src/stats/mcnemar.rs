@@ -77,7 +77,9 @@ pub fn discordant(
 }
 
 /// The test per group from both models' scores at `threshold` (predict positive iff
-/// `score >= threshold`); `groups` codes are per row, like the scores.
+/// `score >= threshold`); `groups` codes are per row, like the scores. `counts`: frequency
+/// weights, whole numbers of identical rows each row stands for (the discordant counts b
+/// and c are their sums, so the test stays exact on a joint histogram).
 ///
 /// # Panics
 /// If the slices differ in length (a caller bug).
@@ -88,12 +90,14 @@ pub fn from_scores(
     baseline: &[f64],
     threshold: f64,
     groups: RowGroups<'_>,
+    counts: Option<&[f64]>,
 ) -> Vec<McNemar> {
     assert!(
         label.len() == candidate.len() && label.len() == baseline.len(),
         "mcnemar: label and score slices differ in length"
     );
-    let mut counts = vec![(0u64, 0u64); groups.count];
+    let weight = |i: usize| counts.map_or(1, |w| w[i] as u64);
+    let mut cells = vec![(0u64, 0u64); groups.count];
     for (i, ((&y, &sc), &sb)) in label.iter().zip(candidate).zip(baseline).enumerate() {
         let in_target = match target {
             Target::Accuracy => true,
@@ -102,11 +106,11 @@ pub fn from_scores(
         };
         let positive = |s: f64| crate::metrics::predicted_positive(s, threshold);
         let (rc, rb) = (positive(sc) == y, positive(sb) == y);
-        let cell = &mut counts[groups.of(i)];
-        cell.0 += u64::from(in_target && rc && !rb);
-        cell.1 += u64::from(in_target && !rc && rb);
+        let cell = &mut cells[groups.of(i)];
+        cell.0 += u64::from(in_target && rc && !rb) * weight(i);
+        cell.1 += u64::from(in_target && !rc && rb) * weight(i);
     }
-    counts.into_iter().map(|(b, c)| exact(b, c)).collect()
+    cells.into_iter().map(|(b, c)| exact(b, c)).collect()
 }
 
 /// `P(X ≤ k)` for `X ~ Binomial(n, ½)` with `k ≤ n/2`, given `pmf_k = P(X = k)`: sums the
@@ -229,7 +233,7 @@ mod tests {
         assert_eq!(discordant(Target::Specificity, &y, &cand, &base), (1, 0));
         let sc = [0.9, 0.1, 0.2, 0.7, 0.8];
         let sb = [0.3, 0.6, 0.5, 0.9, 0.5];
-        let t = from_scores(Target::Accuracy, &y, &sc, &sb, 0.5, RowGroups::ALL);
+        let t = from_scores(Target::Accuracy, &y, &sc, &sb, 0.5, RowGroups::ALL, None);
         assert_eq!((t[0].b, t[0].c), (2, 1));
         // Per group: rows 0-2 in group 0, rows 3-4 in group 1.
         let codes = [0, 0, 0, 1, 1];
@@ -243,7 +247,37 @@ mod tests {
                 codes: Some(&codes),
                 count: 2,
             },
+            None,
         );
         assert_eq!((g[0].b, g[0].c, g[1].b, g[1].c), (2, 1, 0, 0));
+    }
+
+    #[test]
+    fn frequency_counts_equal_the_expanded_rows() {
+        // Five bins standing for 3, 1, 4, 2, 5 identical rows.
+        let y = [true, true, false, false, true];
+        let sc = [0.9, 0.1, 0.2, 0.7, 0.8];
+        let sb = [0.3, 0.6, 0.5, 0.9, 0.5];
+        let w = [3.0, 1.0, 4.0, 2.0, 5.0];
+        let weighted = from_scores(
+            Target::Accuracy,
+            &y,
+            &sc,
+            &sb,
+            0.5,
+            RowGroups::ALL,
+            Some(&w),
+        );
+        let (mut ey, mut ec, mut eb) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..5 {
+            for _ in 0..w[i] as usize {
+                ey.push(y[i]);
+                ec.push(sc[i]);
+                eb.push(sb[i]);
+            }
+        }
+        let expanded = from_scores(Target::Accuracy, &ey, &ec, &eb, 0.5, RowGroups::ALL, None);
+        assert_eq!(weighted, expanded);
+        assert_eq!((weighted[0].b, weighted[0].c), (7, 1));
     }
 }
