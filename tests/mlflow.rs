@@ -674,6 +674,32 @@ fn a_token_cut_by_the_message_limit_is_still_redacted() {
     }
 }
 
+/// A tracking URI that points at a plain web server (HTML 404s) is named as the cause, not
+/// reported as an unknown model.
+#[test]
+fn a_tracking_uri_without_the_rest_api_is_named() {
+    let stub = Stub::new();
+    stub.mount(Mock::given(method("GET")).respond_with(
+        ResponseTemplate::new(404).set_body_string("<!DOCTYPE HTML><title>Not Found</title>"),
+    ));
+    let dir = TempDir::new().expect("tempdir");
+    let cfg = config(
+        dir.path(),
+        "models:/m/1/eval/p.csv",
+        "models:/m/1/eval/p.csv",
+    );
+    let out = modelgate()
+        .env("MLFLOW_TRACKING_URI", stub.server.uri())
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("run");
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no MLflow REST API at this address"), "{err}");
+    assert!(!err.contains("not found ("), "{err}");
+}
+
 #[test]
 fn basic_auth_password_never_printed_on_403() {
     let stub = Stub::new();

@@ -263,19 +263,6 @@ impl Steps {
     }
 }
 
-/// A metric key MLflow accepts: letters, digits, `_ - . /` and spaces; others become `_`.
-fn key_part(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' ') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 /// Runs `--promote` and `--log-run` after the verdict. `Err` only under `--strict-publish`.
 pub(crate) fn after_verdict(
     args: &CheckArgs,
@@ -287,32 +274,18 @@ pub(crate) fn after_verdict(
         return Ok(());
     };
     let json = report::result_json(run);
-    let mut seen = std::collections::BTreeSet::new();
     let gates = run
         .outcomes
         .iter()
-        .map(|o| {
-            let mut key = key_part(&o.id);
-            if !o.slice.is_empty() {
-                key.push('.');
-                key.push_str(&key_part(&slice_label(&o.slice)));
-            }
-            // Two slices whose labels differ only in replaced characters stay apart.
-            let mut unique = key.clone();
-            let mut n = 1;
-            while !seen.insert(unique.clone()) {
-                n += 1;
-                unique = format!("{key}.{n}");
-            }
-            publish::mlflow::GateValue {
-                key: unique,
-                candidate: o.candidate,
-                delta: o.delta,
-                status: match o.status {
-                    Status::Fail if !o.blocks() => "warn".to_string(),
-                    s => s.as_str().to_string(),
-                },
-            }
+        .map(|o| publish::mlflow::GateValue {
+            id: o.id.clone(),
+            slice: (!o.slice.is_empty()).then(|| slice_label(&o.slice)),
+            candidate: o.candidate,
+            delta: o.delta,
+            status: match o.status {
+                Status::Fail if !o.blocks() => "warn".to_string(),
+                s => s.as_str().to_string(),
+            },
         })
         .collect::<Vec<_>>();
     let result = publish::mlflow::Result {

@@ -331,14 +331,22 @@ impl Client {
                 action: action.to_string(),
                 message: r(a.message()),
             }),
-            404 if a.error_code().as_deref() == Some("RESOURCE_DOES_NOT_EXIST")
-                || a.error_code().is_none() =>
-            {
+            404 if a.error_code().as_deref() == Some("RESOURCE_DOES_NOT_EXIST") => {
                 Err(Error::NotFound {
                     action: action.to_string(),
                     message: r(a.message()),
                 })
             }
+            // MLflow answers every missing resource with an `error_code`: a bare 404 (an HTML
+            // page) means the address is not its REST API.
+            404 if a.error_code().is_none() => Err(Error::Api {
+                action: action.to_string(),
+                status: 404,
+                message: r(format!(
+                    "{}; the server has no MLflow REST API at this address: is MLFLOW_TRACKING_URI the tracking server (scheme, host, port and any path prefix)?",
+                    a.message()
+                )),
+            }),
             400 if a.error_code().as_deref() == Some("RESOURCE_DOES_NOT_EXIST")
                 || a.error_code().as_deref() == Some("INVALID_PARAMETER_VALUE")
                     && a.message().contains("not found") =>

@@ -18,8 +18,10 @@ use crate::mlflow::{Client, PromoteTarget, Settings};
 /// One gate result (gate and slice), as logged to a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GateValue {
-    /// Metric key stem, unique in the run: `<gate id>[.<slice>]`, in MLflow's alphabet.
-    pub key: String,
+    /// The gate's id.
+    pub id: String,
+    /// The slice's label (`country=MX`), `None` for the whole data set.
+    pub slice: Option<String>,
     /// The candidate's value, when defined.
     pub candidate: Option<f64>,
     /// Candidate − baseline, when defined.
@@ -91,6 +93,22 @@ pub type Metrics = Vec<(String, f64)>;
 /// Tag (key, value) pairs.
 pub type Tags = Vec<(String, String)>;
 
+/// Longest key stem: MLflow takes keys up to 250 characters, and `.candidate` follows.
+const STEM_CHARS: usize = 230;
+
+/// A key part in MLflow's key alphabet (letters, digits, `_ - . space`; the rest `_`).
+fn key_part(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' ') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// The run metrics and tags of `--log-run`.
 pub fn run_values(r: &Result) -> (Metrics, Tags) {
     let mut metrics = Vec::new();
@@ -106,8 +124,28 @@ pub fn run_values(r: &Result) -> (Metrics, Tags) {
             r.result_sha256.clone(),
         ),
     ];
+    // Keys are built, cut to MLflow's length and made unique in one place: two slices whose
+    // labels differ only past the cut (or in replaced characters) must not share a key, or
+    // one slice's `fail` would overwrite another's `pass`.
+    let mut seen = std::collections::BTreeSet::new();
     for g in r.gates {
-        let stem: String = format!("modelgate.{}", g.key).chars().take(230).collect();
+        let mut key = format!("modelgate.{}", key_part(&g.id));
+        if let Some(s) = &g.slice {
+            key.push('.');
+            key.push_str(&key_part(s));
+        }
+        let base: String = key.chars().take(STEM_CHARS).collect();
+        let mut stem = base.clone();
+        let mut n = 1;
+        while !seen.insert(stem.clone()) {
+            n += 1;
+            let suffix = format!(".{n}");
+            stem = base
+                .chars()
+                .take(STEM_CHARS - suffix.len())
+                .chain(suffix.chars())
+                .collect();
+        }
         if let Some(v) = g.candidate.filter(|v| v.is_finite()) {
             metrics.push((format!("{stem}.candidate"), v));
         }
@@ -272,13 +310,15 @@ mod tests {
         let gates = GATES.get_or_init(|| {
             vec![
                 GateValue {
-                    key: "roc_auc-max_regression".into(),
+                    id: "roc_auc-max_regression".into(),
+                    slice: None,
                     candidate: Some(0.9),
                     delta: Some(-0.01),
                     status: "pass".into(),
                 },
                 GateValue {
-                    key: "pr_auc-min.country_MX".into(),
+                    id: "pr_auc-min".into(),
+                    slice: Some("country=MX".into()),
                     candidate: None,
                     delta: Some(f64::NAN),
                     status: "skip".into(),
@@ -320,6 +360,39 @@ mod tests {
             "modelgate.pr_auc-min.country_MX.status".into(),
             "skip".into()
         )));
+    }
+
+    #[test]
+    fn keys_stay_unique_after_the_length_cut() {
+        // Two slices whose labels differ only past MLflow's key length.
+        let long = "x".repeat(300);
+        let gates = [
+            GateValue {
+                id: "recall-max_regression".into(),
+                slice: Some(format!("shop={long}A")),
+                candidate: Some(0.5),
+                delta: None,
+                status: "fail".into(),
+            },
+            GateValue {
+                id: "recall-max_regression".into(),
+                slice: Some(format!("shop={long}B")),
+                candidate: Some(0.6),
+                delta: None,
+                status: "pass".into(),
+            },
+        ];
+        let r = Result {
+            gates: &gates,
+            ..result(0)
+        };
+        let (m, t) = run_values(&r);
+        let status: Vec<&(String, String)> =
+            t.iter().filter(|(k, _)| k.ends_with(".status")).collect();
+        assert_eq!(status.len(), 2);
+        assert_ne!(status[0].0, status[1].0, "{status:?}");
+        assert!(t.iter().all(|(k, _)| k.chars().count() <= 250));
+        assert_ne!(m[0].0, m[1].0);
     }
 
     #[test]
