@@ -3,6 +3,8 @@
 //! These are the file's shape only. [`super::validate`] turns them into a checked
 //! [`super::Spec`]; nothing downstream reads these types directly.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 
@@ -75,7 +77,7 @@ pub struct RawConfig {
     /// `waived` (with owner, reason and days left) and does not block; an expired waiver
     /// refuses the run.
     #[serde(default)]
-    pub waivers: Vec<Located<super::waiver::RawWaiver>>,
+    pub waivers: Vec<Located<RawWaiver>>,
 }
 
 /// What a blocking gate that judged nothing does to the verdict.
@@ -360,6 +362,23 @@ fn default_replicates() -> u32 {
 fn default_max_slices() -> std::num::NonZeroU32 {
     std::num::NonZeroU32::new(crate::data::DEFAULT_MAX_SLICES as u32)
         .unwrap_or(std::num::NonZeroU32::MIN)
+}
+
+/// A waiver as written in the file.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaiver {
+    /// The gate id it waives (as in the report and the JSON, e.g. `roc_auc-max_regression-by-country`).
+    pub gate: String,
+    /// The slice it waives, e.g. `{country: MX}`; omitted: every result of the gate.
+    #[serde(default)]
+    pub slice: BTreeMap<String, String>,
+    /// Who accepted the regression (a team or person, e.g. `@fraud-team`).
+    pub owner: String,
+    /// Why it is accepted.
+    pub reason: String,
+    /// Last day the waiver holds, `YYYY-MM-DD` (UTC). From the next day the run is refused.
+    pub expires: String,
 }
 
 /// A value with the 1-based line it was read from, so later checks can name the line.

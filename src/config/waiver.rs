@@ -10,28 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use schemars::JsonSchema;
-use serde::Deserialize;
-
 use super::ConfigError;
-use super::spec::Located;
-
-/// A waiver as written in the file.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawWaiver {
-    /// The gate id it waives (as in the report and the JSON, e.g. `roc_auc-max_regression-by-country`).
-    pub gate: String,
-    /// The slice it waives, e.g. `{country: MX}`; omitted: every result of the gate.
-    #[serde(default)]
-    pub slice: BTreeMap<String, String>,
-    /// Who accepted the regression (a team or person, e.g. `@fraud-team`).
-    pub owner: String,
-    /// Why it is accepted.
-    pub reason: String,
-    /// Last day the waiver holds, `YYYY-MM-DD` (UTC). From the next day the run is refused.
-    pub expires: String,
-}
+use super::spec::{Located, RawWaiver};
 
 /// A calendar date (proleptic Gregorian, UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
