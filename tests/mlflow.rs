@@ -218,6 +218,19 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// `modelgate check --config cfg` against the MLflow server at `uri`, with `env` set.
+fn check_at(uri: &str, cfg: &Path, env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = modelgate();
+    cmd.env("MLFLOW_TRACKING_URI", uri);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(["check", "--config"])
+        .arg(cfg)
+        .output()
+        .expect("run")
+}
+
 fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -476,12 +489,7 @@ fn registry_mistakes_are_exit_2_naming_the_fix() {
         .expect("config")
         .replace("id: id", "id: txn");
     std::fs::write(&cfg, text).expect("config");
-    let out = modelgate()
-        .env("MLFLOW_TRACKING_URI", &s.uri)
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .expect("run");
+    let out = check_at(&s.uri, &cfg, &[]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -498,12 +506,7 @@ fn registry_mistakes_are_exit_2_naming_the_fix() {
             &uri,
             &format!("models:/{MODEL}/1/eval/predictions.csv"),
         );
-        let out = modelgate()
-            .env("MLFLOW_TRACKING_URI", &s.uri)
-            .args(["check", "--config"])
-            .arg(&cfg)
-            .output()
-            .expect("run");
+        let out = check_at(&s.uri, &cfg, &[]);
         let err = stderr_of(&out);
         assert_eq!(out.status.code(), Some(2), "{uri}: {err}");
         for n in needles {
@@ -612,13 +615,11 @@ fn unauthorized_is_exit_2_and_never_prints_the_token() {
         "models:/m@champion/eval/p.csv",
         "models:/m/1/eval/p.csv",
     );
-    let out = modelgate()
-        .env("MLFLOW_TRACKING_URI", stub.server.uri())
-        .env("MLFLOW_TRACKING_TOKEN", TOKEN)
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .expect("run");
+    let out = check_at(
+        &stub.server.uri(),
+        &cfg,
+        &[("MLFLOW_TRACKING_TOKEN", TOKEN)],
+    );
     let err = stderr_of(&out);
     let all = format!("{err}{}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(out.status.code(), Some(2), "{err}");
@@ -656,13 +657,11 @@ fn a_token_cut_by_the_message_limit_is_still_redacted() {
             "models:/m@champion/eval/p.csv",
             "models:/m/1/eval/p.csv",
         );
-        let out = modelgate()
-            .env("MLFLOW_TRACKING_URI", stub.server.uri())
-            .env("MLFLOW_TRACKING_TOKEN", TOKEN)
-            .args(["check", "--config"])
-            .arg(&cfg)
-            .output()
-            .expect("run");
+        let out = check_at(
+            &stub.server.uri(),
+            &cfg,
+            &[("MLFLOW_TRACKING_TOKEN", TOKEN)],
+        );
         let err = stderr_of(&out);
         assert_eq!(out.status.code(), Some(2), "{err}");
         let head: String = TOKEN.chars().take(6).collect();
@@ -688,12 +687,7 @@ fn a_tracking_uri_without_the_rest_api_is_named() {
         "models:/m/1/eval/p.csv",
         "models:/m/1/eval/p.csv",
     );
-    let out = modelgate()
-        .env("MLFLOW_TRACKING_URI", stub.server.uri())
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .expect("run");
+    let out = check_at(&stub.server.uri(), &cfg, &[]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("no MLflow REST API at this address"), "{err}");
@@ -711,14 +705,14 @@ fn basic_auth_password_never_printed_on_403() {
     );
     let dir = TempDir::new().expect("tempdir");
     let cfg = config(dir.path(), "runs:/abc/eval/p.csv", "runs:/abc/eval/q.csv");
-    let out = modelgate()
-        .env("MLFLOW_TRACKING_URI", stub.server.uri())
-        .env("MLFLOW_TRACKING_USERNAME", "alice")
-        .env("MLFLOW_TRACKING_PASSWORD", "hunter2-secret-pw")
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .expect("run");
+    let out = check_at(
+        &stub.server.uri(),
+        &cfg,
+        &[
+            ("MLFLOW_TRACKING_USERNAME", "alice"),
+            ("MLFLOW_TRACKING_PASSWORD", "hunter2-secret-pw"),
+        ],
+    );
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -782,12 +776,7 @@ fn a_listing_outside_the_folder_is_refused() {
     );
     let dir = TempDir::new().expect("tempdir");
     let cfg = config(dir.path(), "models:/m/1/eval/dir", "models:/m/1/eval/dir");
-    let out = modelgate()
-        .env("MLFLOW_TRACKING_URI", stub.server.uri())
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .expect("run");
+    let out = check_at(&stub.server.uri(), &cfg, &[]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("refusing to read it"), "{err}");
@@ -917,13 +906,11 @@ fn oversized_and_slow_downloads_are_cut_off() {
     // More bytes than the cap: refused, naming the cap and its variable.
     let big = "id,label,score\n".to_string() + &"x,1,0.5\n".repeat(2_000);
     let stub = stub_with_artifact(ResponseTemplate::new(200).set_body_string(big));
-    let out = modelgate()
-        .env("MLFLOW_TRACKING_URI", stub.server.uri())
-        .env("MODELGATE_MLFLOW_MAX_BYTES", "1000")
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .expect("run");
+    let out = check_at(
+        &stub.server.uri(),
+        &cfg,
+        &[("MODELGATE_MLFLOW_MAX_BYTES", "1000")],
+    );
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("MODELGATE_MLFLOW_MAX_BYTES"), "{err}");
@@ -934,13 +921,11 @@ fn oversized_and_slow_downloads_are_cut_off() {
             .set_delay(Duration::from_secs(30)),
     );
     let start = Instant::now();
-    let out = modelgate()
-        .env("MLFLOW_TRACKING_URI", stub.server.uri())
-        .env("MODELGATE_HTTP_TIMEOUT_SECS", "1")
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .expect("run");
+    let out = check_at(
+        &stub.server.uri(),
+        &cfg,
+        &[("MODELGATE_HTTP_TIMEOUT_SECS", "1")],
+    );
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("no answer within 1 s"), "{err}");
@@ -988,14 +973,14 @@ fn a_download_that_trickles_is_cut_off_by_the_overall_deadline() {
         "models:/m/1/eval/p.csv",
     );
     let start = Instant::now();
-    let out = modelgate()
-        .env("MLFLOW_TRACKING_URI", stub.server.uri())
-        .env("MODELGATE_HTTP_TIMEOUT_SECS", "2")
-        .env("MODELGATE_MLFLOW_TIMEOUT_SECS", "3")
-        .args(["check", "--config"])
-        .arg(&cfg)
-        .output()
-        .expect("run");
+    let out = check_at(
+        &stub.server.uri(),
+        &cfg,
+        &[
+            ("MODELGATE_HTTP_TIMEOUT_SECS", "2"),
+            ("MODELGATE_MLFLOW_TIMEOUT_SECS", "3"),
+        ],
+    );
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("MODELGATE_MLFLOW_TIMEOUT_SECS"), "{err}");
