@@ -264,7 +264,7 @@ fn annotations(run: &Run) -> Vec<publish::Annotation> {
                     slice_label(&o.slice)
                 }
             ),
-            message: o.reason.clone(),
+            message: report::reason(o, run.confidence),
         });
     unjudged.chain(failed).collect()
 }
@@ -337,8 +337,8 @@ fn summary(run: &Run) -> String {
                     .map(report::waiver_text)
                     .unwrap_or_default(),
             ),
-            _ if o.blocks() => (paint("31", "fail"), o.reason.clone()),
-            _ => (paint("33", "warn"), o.reason.clone()),
+            _ if o.blocks() => (paint("31", "fail"), report::reason(o, run.confidence)),
+            _ => (paint("33", "warn"), report::reason(o, run.confidence)),
         };
         let at = if o.slice.is_empty() {
             String::new()
@@ -442,7 +442,10 @@ fn explain(spec: &Spec, run: &Run, id: &str) -> String {
         if let Some(d) = o.detectable {
             s.push_str(&format!("    detectable change (80% power): {d:.6}\n"));
         }
-        s.push_str(&format!("    because: {}\n", escape::terminal(&o.reason)));
+        s.push_str(&format!(
+            "    because: {}\n",
+            escape::terminal(&report::reason(o, run.confidence))
+        ));
     }
     s
 }

@@ -106,10 +106,6 @@ pub fn table_rows(
         .collect()
 }
 
-fn value_result(v: Value) -> Result<f64, String> {
-    v.map_err(|u| u.reason().to_string())
-}
-
 /// DeLong on one slicing: per slice, the candidate alone or paired with the baseline.
 enum DelongResult {
     Single(Vec<Result<Auc, Undefined>>),
@@ -270,10 +266,10 @@ fn gate_measured(
         .map(|(k, key)| {
             let cv = ev.cand.values[k * w + col];
             let bv = ev.base.map(|t| t.values[k * w + col]);
-            let mut cand_est = value_result(cv).map(Estimate::point);
+            let mut cand_est = cv.map(Estimate::point);
             let mut delta_est = match (cv, bv) {
                 (Ok(c), Some(Ok(b))) => Some(Ok(Estimate::point(c - b))),
-                (Err(u), Some(_)) | (_, Some(Err(u))) => Some(Err(u.reason().to_string())),
+                (Err(u), Some(_)) | (_, Some(Err(u))) => Some(Err(u)),
                 (_, None) => None,
             };
             if g.test == Test::Delong {
@@ -318,7 +314,7 @@ fn gate_measured(
                 rows: ev.cand.rows[k],
                 positives: ev.cand.positives[k],
                 candidate: cand_est,
-                baseline: bv.map(value_result),
+                baseline: bv,
                 delta: delta_est,
                 mcnemar: mcnemar_per_group.as_ref().map(|v| v[k]),
                 mcnemar_context: context

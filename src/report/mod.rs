@@ -13,6 +13,7 @@ mod markdown;
 mod metrics_table;
 mod openmetrics;
 mod terminal;
+mod words;
 
 pub use budget::{Document, Section};
 pub use json::{metrics_document, result_json};
@@ -21,6 +22,7 @@ pub use markdown::markdown;
 pub use metrics_table::{metrics_csv, metrics_markdown, metrics_table};
 pub use openmetrics::openmetrics;
 pub use terminal::terminal;
+pub use words::{mcnemar_text, num, reason};
 
 use crate::config::OnNothingJudged;
 use crate::data::FileInfo;
