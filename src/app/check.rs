@@ -143,7 +143,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         return Ok(run.exit_code());
     }
 
-    // Every requested file is written before any network call (CONTRACT §1).
+    // Every requested file is written before any network call (docs/contract.md §1).
     let document = report::markdown(&run);
     let md = document.render();
     if let Some(p) = &args.json {

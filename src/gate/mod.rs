@@ -11,7 +11,7 @@ pub mod waive;
 use crate::config::{
     Correction, Evidence, GateSpec, MinSlice, OnNothingJudged, Rule, Severity, Test,
 };
-use crate::measure::{Estimate, Measured, SliceKey, Spread};
+use crate::measure::{Estimate, McNemarByClass, Measured, SliceKey, Spread};
 use crate::metrics::{Direction, MetricId, Undefined};
 use crate::stats::Interval;
 use crate::stats::correction;
@@ -137,7 +137,7 @@ pub struct Outcome {
     /// McNemar's counts, when McNemar was the test.
     pub mcnemar: Option<McNemar>,
     /// McNemar among positives / negatives for an accuracy gate.
-    pub mcnemar_context: Vec<(&'static str, McNemar)>,
+    pub mcnemar_context: Option<McNemarByClass>,
     /// The quantity the rule bounds, oriented; `None` when a value it needs is missing.
     pub judged: Option<Judged>,
     /// Why the status is what it is, as data (`report` words it).
@@ -326,7 +326,7 @@ impl Verdict {
         }
     }
 
-    /// The process exit code (CONTRACT §2).
+    /// The process exit code (docs/contract.md §2).
     pub fn exit_code(&self) -> i32 {
         match self {
             Verdict::Fail => 1,
@@ -520,7 +520,7 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
             rows: m.rows,
             positives: m.positives,
             mcnemar: m.mcnemar,
-            mcnemar_context: m.mcnemar_context.clone(),
+            mcnemar_context: m.mcnemar_context,
             judged: None,
             why: Why::Compared { corrected: None },
             correction: g.correction,

@@ -45,7 +45,7 @@ fn paired(c: f64, b: f64, ci: Option<(f64, f64)>, slice: &str) -> Measured {
             spread: Spread::None,
         })),
         mcnemar: None,
-        mcnemar_context: Vec::new(),
+        mcnemar_context: None,
     }
 }
 

@@ -2,8 +2,8 @@
 //! every slicing, handed to the gates as [`Measured`] values.
 
 use super::{
-    BootstrapMethod, DelongMethod, Estimate, Measured, Measurements, Methods, MetricsRow, Plan,
-    SliceKey, Spread, Stage,
+    BootstrapMethod, DelongMethod, Estimate, McNemarByClass, Measured, Measurements, Methods,
+    MetricsRow, Plan, SliceKey, Spread, Stage,
 };
 use crate::config::{GateSpec, Spec, Test, WeightKind};
 use crate::data::{self, DataError, Paired, Slicing};
@@ -317,15 +317,10 @@ fn gate_measured(
                 baseline: bv,
                 delta: delta_est,
                 mcnemar: mcnemar_per_group.as_ref().map(|v| v[k]),
-                mcnemar_context: context
-                    .as_ref()
-                    .map(|(r, sp)| {
-                        vec![
-                            ("among positives (recall)", r[k]),
-                            ("among negatives (specificity)", sp[k]),
-                        ]
-                    })
-                    .unwrap_or_default(),
+                mcnemar_context: context.as_ref().map(|(r, sp)| McNemarByClass {
+                    positives: r[k],
+                    negatives: sp[k],
+                }),
             }
         })
         .collect()

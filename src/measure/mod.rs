@@ -108,7 +108,17 @@ pub struct Measured {
     pub mcnemar: Option<McNemar>,
     /// For an accuracy gate: McNemar among positives and among negatives, so that overall
     /// accuracy cannot hide a recall drop on imbalanced data.
-    pub mcnemar_context: Vec<(&'static str, McNemar)>,
+    pub mcnemar_context: Option<McNemarByClass>,
+}
+
+/// McNemar's test restricted to each true class: among positives it compares recall,
+/// among negatives specificity (the context an accuracy gate reports).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct McNemarByClass {
+    /// Among rows whose label is positive (recall).
+    pub positives: McNemar,
+    /// Among rows whose label is negative (specificity).
+    pub negatives: McNemar,
 }
 
 /// Metric values of both models on one slice.

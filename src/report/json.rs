@@ -1,4 +1,4 @@
-//! The JSON result of `check --json` (CONTRACT §6), schema `modelgate/result/v1`.
+//! The JSON result of `check --json` (docs/contract.md §6), schema `modelgate/result/v1`.
 //!
 //! Keys keep the order of the contract (schema and verdict first, metric values in metric
 //! order), so a reviewer opening the file reads it top-down. serde_json's own map sorts
@@ -160,13 +160,10 @@ fn gate_json(o: &Outcome, confidence: f64) -> Node {
     if let Some(mc) = &o.mcnemar {
         g = g.put("mcnemar", mcnemar_json(mc));
     }
-    for (what, mc) in &o.mcnemar_context {
-        let key = if what.contains("positives") {
-            "mcnemar_positives"
-        } else {
-            "mcnemar_negatives"
-        };
-        g = g.put(key, mcnemar_json(mc));
+    if let Some(by) = &o.mcnemar_context {
+        g = g
+            .put("mcnemar_positives", mcnemar_json(&by.positives))
+            .put("mcnemar_negatives", mcnemar_json(&by.negatives));
     }
     g.into()
 }

@@ -186,7 +186,7 @@ impl Run {
                 .any(|n| n.severity == crate::config::Severity::Block)
     }
 
-    /// The exit code the run ends with (CONTRACT §2).
+    /// The exit code the run ends with (docs/contract.md §2).
     pub fn exit_code(&self) -> i32 {
         self.verdict.exit_code()
     }

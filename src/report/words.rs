@@ -98,8 +98,13 @@ pub fn reason(o: &Outcome, confidence: f64) -> String {
                     _ => "",
                 };
                 let _ = write!(s, "; McNemar{on}: {}", mcnemar_text(mc));
-                for (what, c) in &o.mcnemar_context {
-                    let _ = write!(s, "; {what}: {}", mcnemar_text(c));
+                if let Some(by) = &o.mcnemar_context {
+                    let _ = write!(
+                        s,
+                        "; among positives (recall): {}; among negatives (specificity): {}",
+                        mcnemar_text(&by.positives),
+                        mcnemar_text(&by.negatives)
+                    );
                 }
             }
             if let Some(c) = corrected {
