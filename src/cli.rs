@@ -68,18 +68,8 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Where to publish the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PublishMode {
-    /// GitHub Actions or GitLab CI when detected, else nothing.
-    Auto,
-    /// Publish nothing.
-    None,
-    /// A sticky pull-request comment, job summary and outputs on GitHub.
-    Github,
-    /// A sticky merge-request note on GitLab.
-    Gitlab,
-}
+/// Where to publish the report (`--publish`): the publish stage's own type.
+pub use crate::publish::Mode as PublishMode;
 
 /// `modelgate check`.
 #[derive(Debug, Args)]
@@ -220,16 +210,8 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-/// SQL dialect of `modelgate sql`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SqlDialect {
-    /// DuckDB (`COPY … TO` a Parquet file).
-    Duckdb,
-    /// Spark SQL (`INSERT OVERWRITE DIRECTORY … USING parquet`).
-    Spark,
-    /// BigQuery (`EXPORT DATA` to object storage); checked for syntax only.
-    Bigquery,
-}
+/// SQL dialect of `modelgate sql` (`--dialect`): the sql stage's own type.
+pub use crate::sql::Dialect as SqlDialect;
 
 /// `modelgate sql`.
 #[derive(Debug, Args)]

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use modelgate::app;
-use modelgate::cli::{CheckArgs, PublishMode};
+use clap::Parser as _;
+use modelgate::cli::{Cli, Command};
 
 /// Reads the fuzz bytes as small numbers; zeros once they run out.
 struct Bytes<'a>(&'a [u8]);
@@ -181,20 +182,23 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     )
     .expect("fuzz config");
     let json = dir.join("result.json");
-    let args = CheckArgs {
-        config,
-        candidate: None,
-        baseline: None,
-        json: Some(json.clone()),
-        markdown: Some(dir.join("report.md")),
-        junit: None,
-        metrics_txt: None,
-        publish: PublishMode::None,
-        strict_publish: false,
-        pr: None,
-        seed: None,
-        explain: None,
-        progress: false,
+    let report = dir.join("report.md");
+    // Parsed like the command line, so a new flag never breaks the target.
+    let argv = [
+        "modelgate".as_ref(),
+        "check".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--json".as_ref(),
+        json.as_os_str(),
+        "--markdown".as_ref(),
+        report.as_os_str(),
+        "--publish".as_ref(),
+        "none".as_ref(),
+    ];
+    let args = match Cli::try_parse_from(argv).expect("fuzz command line").command {
+        Command::Check(args) => args,
+        _ => unreachable!("parsed as check"),
     };
     let got = app::check(&args);
     if faults & REFUSED != 0 {

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::progress::Progress;
 use super::{Error, guard, mlflow, write_file};
-use crate::cli::{CheckArgs, PublishMode};
+use crate::cli::CheckArgs;
 use crate::config::{self, Overrides, Severity, Spec};
 use crate::gate::{self, Outcome, Settings, Status, Verdict};
 use crate::measure::{self, Measurements};
@@ -37,12 +37,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     }
     // `--commit-status` is the required check of the fork-safe flow: a run that could not
     // set it would leave that check pending for ever, so it is refused before judging.
-    let mode = match args.publish {
-        PublishMode::Auto => publish::Mode::Auto,
-        PublishMode::None => publish::Mode::None,
-        PublishMode::Github => publish::Mode::GitHub,
-        PublishMode::Gitlab => publish::Mode::GitLab,
-    };
+    let mode = args.publish;
     let resolved = publish::resolve_mode(mode, &publish::Env::from_process());
     if args.commit_status && resolved != publish::Mode::GitHub {
         return Err(Error::Usage(format!(

@@ -1,19 +1,15 @@
 //! `modelgate sql`: reads the config (no data) and prints the dialect's aggregation.
 
 use super::Error;
-use crate::cli::{SqlArgs, SqlDialect};
+use crate::cli::SqlArgs;
 use crate::config;
-use crate::sql::{self, Dialect, Request};
+use crate::sql::{self, Request};
 
 /// Generates the aggregation and export statements for `args.config`; the text ends with a
 /// newline and is meant for stdout.
 pub fn sql(args: &SqlArgs) -> Result<String, Error> {
     let spec = config::load(&args.config, &config::Overrides::default())?;
-    let dialect = match args.dialect {
-        SqlDialect::Duckdb => Dialect::Duckdb,
-        SqlDialect::Spark => Dialect::Spark,
-        SqlDialect::Bigquery => Dialect::Bigquery,
-    };
+    let dialect = args.dialect;
     let req = Request {
         dialect,
         candidate_table: args.candidate_table.clone(),

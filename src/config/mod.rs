@@ -110,17 +110,6 @@ impl Test {
     }
 }
 
-impl Evidence {
-    /// The name used in the config and the JSON.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Evidence::Point => "point",
-            Evidence::Significant => "significant",
-            Evidence::Confident => "confident",
-        }
-    }
-}
-
 impl Severity {
     /// The name used in the config and the JSON.
     pub fn as_str(&self) -> &'static str {

@@ -283,18 +283,8 @@ impl OneOrMany {
     }
 }
 
-/// What the data must show for a gate to pass (docs/contract.md §3, decision rules).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Evidence {
-    /// Judge the point estimates.
-    #[default]
-    Point,
-    /// Fail only when the interval shows the rule is broken.
-    Significant,
-    /// Pass only when the interval shows the rule holds.
-    Confident,
-}
+/// What the data must show for a gate to pass: one type from the config to the decision.
+pub use crate::stats::decision::Evidence;
 
 /// Which statistical test gives a gate's interval and p-value.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -322,18 +312,9 @@ pub enum Severity {
     Warn,
 }
 
-/// Multiple-comparison correction over a gate's slices.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Correction {
-    /// Holm's step-down (family-wise error).
-    #[default]
-    Holm,
-    /// Benjamini–Hochberg (false discovery rate).
-    Bh,
-    /// No correction.
-    None,
-}
+/// Multiple-comparison correction over a gate's slices: one type from the config to the
+/// adjustment.
+pub use crate::stats::correction::Correction;
 
 fn default_label() -> String {
     "label".into()

@@ -469,22 +469,6 @@ fn judged(
     })
 }
 
-fn to_stats_evidence(e: Evidence) -> decision::Evidence {
-    match e {
-        Evidence::Point => decision::Evidence::Point,
-        Evidence::Significant => decision::Evidence::Significant,
-        Evidence::Confident => decision::Evidence::Confident,
-    }
-}
-
-fn to_stats_correction(c: Correction) -> correction::Correction {
-    match c {
-        Correction::Holm => correction::Correction::Holm,
-        Correction::Bh => correction::Correction::BenjaminiHochberg,
-        Correction::None => correction::Correction::None,
-    }
-}
-
 /// Judges one gate on each measured slice (one entry for a gate without `by`).
 pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Outcome> {
     let sliced = !g.by.is_empty();
@@ -540,7 +524,7 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
     // McNemar, which decides by its p-value).
     if !family.is_empty() {
         let ps: Vec<f64> = family.iter().map(|(_, p)| *p).collect();
-        let adjusted = correction::adjust(&ps, to_stats_correction(g.correction));
+        let adjusted = correction::adjust(&ps, g.correction);
         for ((i, _), adj) in family.iter().zip(adjusted) {
             let o = &mut out[*i];
             if g.correction != Correction::None {
@@ -643,12 +627,7 @@ fn judge_slice(g: &GateSpec, m: &Measured, settings: &Settings, o: &mut Outcome)
         .est
         .interval
         .filter(|iv| iv.lo.is_finite() && iv.hi.is_finite());
-    match decision::decide(
-        j.est.value,
-        interval,
-        j.bound,
-        to_stats_evidence(g.evidence),
-    ) {
+    match decision::decide(j.est.value, interval, j.bound, g.evidence) {
         Ok(d) => {
             o.status = if d.pass { Status::Pass } else { Status::Fail };
             o.inconclusive = d.inconclusive;

@@ -371,7 +371,7 @@ fn p_values_belong_to_the_hypothesis_decided_and_adjusted_is_never_below_raw() {
     for family in 0..60 {
         let evidence = [Evidence::Significant, Evidence::Confident, Evidence::Point][family % 3];
         let mut g = gate("pr_auc", Rule::MaxRegression, 0.01, evidence, &["country"]);
-        g.correction = [Correction::Holm, Correction::Bh][family % 2];
+        g.correction = [Correction::Holm, Correction::BenjaminiHochberg][family % 2];
         let slices: Vec<Measured> = (0..1 + family % 7)
             .map(|k| {
                 seed += 1;

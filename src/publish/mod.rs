@@ -37,17 +37,19 @@ use crate::report::Document;
 use retry::Backoff;
 use sticky::{Action, Upserted};
 
-/// Where to publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Where to publish (`--publish`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Mode {
-    /// GitHub Actions or GitLab CI, detected from their environment; elsewhere nothing.
+    /// GitHub Actions or GitLab CI when detected, else nothing.
     #[default]
     Auto,
     /// Publish nothing.
     None,
-    /// GitHub (comment, job summary, outputs, annotations).
+    /// A sticky pull-request comment, job summary and outputs on GitHub.
+    #[value(name = "github")]
     GitHub,
-    /// GitLab (merge request note).
+    /// A sticky merge-request note on GitLab.
+    #[value(name = "gitlab")]
     GitLab,
 }
 

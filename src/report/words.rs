@@ -110,7 +110,7 @@ pub fn reason(o: &Outcome, confidence: f64) -> String {
             if let Some(c) = corrected {
                 let method = match o.correction {
                     Correction::Holm => "Holm",
-                    Correction::Bh => "Benjamini–Hochberg",
+                    Correction::BenjaminiHochberg => "Benjamini–Hochberg",
                     Correction::None => "uncorrected",
                 };
                 let fails = o.status == Status::Fail;

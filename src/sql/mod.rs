@@ -37,14 +37,14 @@ const BIGQUERY: &str = include_str!("templates/bigquery.sql.j2");
 /// bin and the histogram is as large as the rows.
 pub const MAX_DECIMALS: u32 = 12;
 
-/// The SQL dialect to generate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The SQL dialect to generate (`--dialect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Dialect {
-    /// DuckDB: `COPY (…) TO 'file.parquet' (FORMAT parquet)`.
+    /// DuckDB (`COPY … TO` a Parquet file).
     Duckdb,
-    /// Spark SQL: `INSERT OVERWRITE DIRECTORY … USING parquet` (a folder of part files).
+    /// Spark SQL (`INSERT OVERWRITE DIRECTORY … USING parquet`, a folder of part files).
     Spark,
-    /// BigQuery: `EXPORT DATA OPTIONS (uri = 'gs://…/*.parquet', …)` to object storage.
+    /// BigQuery (`EXPORT DATA` to object storage); checked for syntax only.
     Bigquery,
 }
 

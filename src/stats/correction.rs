@@ -1,12 +1,14 @@
 //! Multiple-comparison corrections of p-values, as statsmodels `multipletests`.
 
-/// How to adjust a family of p-values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How to adjust a family of p-values; the config key `correction:` of a gate with `by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Correction {
     /// Holm's step-down method (family-wise error rate); statsmodels `method="holm"`.
     #[default]
     Holm,
     /// Benjamini–Hochberg (false discovery rate); statsmodels `method="fdr_bh"`.
+    #[serde(rename = "bh")]
     BenjaminiHochberg,
     /// No adjustment.
     None,

@@ -56,16 +56,28 @@ impl Bound {
     }
 }
 
-/// How much evidence a gate asks for (docs/contract.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How much evidence a gate asks for (docs/contract.md §3); the config key `evidence:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Evidence {
-    /// Judge the point estimate alone.
+    /// Judge the point estimates.
     #[default]
     Point,
-    /// Fail only when the whole interval breaks the bound.
+    /// Fail only when the interval shows the rule is broken.
     Significant,
-    /// Pass only when the whole interval meets the bound.
+    /// Pass only when the interval shows the rule holds.
     Confident,
+}
+
+impl Evidence {
+    /// The name used in the config and the JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Evidence::Point => "point",
+            Evidence::Significant => "significant",
+            Evidence::Confident => "confident",
+        }
+    }
 }
 
 /// The outcome of one bound.
