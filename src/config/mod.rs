@@ -641,6 +641,9 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
             }
             _ => Test::Bootstrap,
         };
+        if let Some(problem) = comparison_problem(g, metric, baseline.is_some(), &columns) {
+            return Err(err(line, format!("gate on `{metric}`: {problem}")));
+        }
         if neutral && g.evidence != Evidence::Point {
             return Err(err(
                 line,
@@ -753,6 +756,46 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
     })
 }
 
+/// Why a gate on a metric of both models (distribution distance or churn) cannot be
+/// judged as written, if it cannot. These metrics need a baseline, have no baseline value
+/// to compare with and no interval yet, so only `min`/`max` with `evidence: point` apply.
+fn comparison_problem(
+    g: &Gate,
+    metric: MetricId,
+    has_baseline: bool,
+    columns: &Columns,
+) -> Option<String> {
+    if !metric.compares_models() {
+        return None;
+    }
+    if !has_baseline {
+        return Some(format!(
+            "`{metric}` compares the candidate's scores with the baseline's on the same rows, but no baseline is configured; add `baseline: PATH` or pass --baseline"
+        ));
+    }
+    if g.max_regression.is_some() || g.max_regression_rel.is_some() || g.min_improvement.is_some() {
+        return Some(format!(
+            "`{metric}` already compares the two models (it has no baseline value to regress from); use `max:` on it, e.g. `max: 0.1`"
+        ));
+    }
+    if g.evidence != Evidence::Point {
+        return Some(format!(
+            "`{metric}` has no confidence interval in this version; use `evidence: point`"
+        ));
+    }
+    if g.test != TestKind::Auto {
+        return Some(format!(
+            "`{metric}` is not judged by a statistical test; leave `test:` out"
+        ));
+    }
+    if metric.is_distribution() && columns.weight.is_some() {
+        return Some(format!(
+            "`{metric}` compares the score distributions row by row and does not use `columns.weight`; drop the weight column or gate on `churn` (which does)"
+        ));
+    }
+    None
+}
+
 /// Why a metric's arguments cannot give finite values, if they cannot.
 fn unbounded_argument(metric: MetricId) -> Option<String> {
     match metric {
@@ -849,6 +892,15 @@ mod tests {
                 "no value can pass",
             ),
             ("metric: pr_auc", "has no rule"),
+            ("metric: psi\n    max_regression: 0.1", "use `max:`"),
+            (
+                "metric: ks\n    max: 0.1\n    evidence: significant",
+                "evidence: point",
+            ),
+            (
+                "metric: churn\n    max: 0.1\n    test: bootstrap",
+                "leave `test:` out",
+            ),
             ("metric: pr_auc\n    max_regression: -0.1", "must be >= 0"),
             (
                 "metric: pr_auc\n    min: 0.1\n    by: label",
@@ -877,6 +929,31 @@ mod tests {
             ]
         );
         assert_eq!(spec.gates[1].test, Test::Delong);
+    }
+
+    #[test]
+    fn comparison_metrics_need_a_baseline_and_no_weights() {
+        let e = check(
+            "version: 1\nname: t\ncandidate: c.csv\ngates:\n  - metric: churn\n    max: 0.02\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(5));
+        assert!(e.message.contains("no baseline is configured"), "{e}");
+        let e = check(&format!(
+            "{BASE}columns: {{weight: w}}\ngates:\n  - metric: wasserstein\n    max: 0.02\n"
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("columns.weight"), "{e}");
+        let spec = check(&format!(
+            "{BASE}columns: {{weight: w}}\ngates:\n  - metric: churn\n    max: 0.02\n  - metric: psi(20)\n    max: 0.2\n    by: country\n"
+        ));
+        let e = spec.unwrap_err();
+        assert!(e.message.contains("psi(20)"), "{e}");
+        let spec = check(&format!(
+            "{BASE}gates:\n  - metric: churn\n    max: 0.02\n  - metric: psi(20)\n    max: 0.2\n    by: country\n"
+        ))
+        .unwrap();
+        assert_eq!(spec.gates[1].id, "psi(20)-max-by-country");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 mod calibration;
 mod confusion;
 mod counts;
+pub mod distribution;
 mod id;
 mod lanes;
 mod ranked;
@@ -16,7 +17,7 @@ mod stream;
 pub use calibration::{brier_row, ece_bin, log_loss_row};
 pub use confusion::Confusion;
 pub use counts::frequency_counts;
-pub use id::{Direction, MetricId, NAMES, ParseMetricError, TopK};
+pub use id::{Direction, MAX_DISTRIBUTION_BINS, MetricId, NAMES, ParseMetricError, TopK};
 pub use lanes::{LANES, Lanes, Ties, evaluate_lanes};
 pub use stream::evaluate;
 
@@ -29,6 +30,8 @@ pub enum Undefined {
     NoNegatives,
     /// No rows, or zero total weight.
     Empty,
+    /// Not a value of one model: the metric compares the candidate with the baseline.
+    ComparesModels,
 }
 
 impl Undefined {
@@ -38,6 +41,7 @@ impl Undefined {
             Undefined::NoPositives => "undefined: no positive rows",
             Undefined::NoNegatives => "undefined: no negative rows",
             Undefined::Empty => "undefined: no rows",
+            Undefined::ComparesModels => "not a value of one model: it compares the two models",
         }
     }
 }
