@@ -99,6 +99,10 @@ pub struct CheckArgs {
     /// Write the Markdown report here (instead of stdout).
     #[arg(long, value_name = "PATH")]
     pub markdown: Option<PathBuf>,
+    /// Write a self-contained HTML report with charts here (ROC, precision–recall,
+    /// calibration, slice forest plot, score distributions; inline SVG, no script).
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
     /// Write JUnit XML here (one test case per gate and slice).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,

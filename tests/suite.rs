@@ -12,6 +12,7 @@ mod comment_html;
 mod distribution;
 mod dtypes;
 mod hostile;
+mod html_report;
 mod malformed;
 mod metrics_golden;
 mod metrics_props;

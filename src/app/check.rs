@@ -20,11 +20,16 @@ use crate::report::{self, Run, escape, not_judged_text, slice_label};
 
 /// Runs `check`; returns the exit code (0 pass, 1 blocked; errors are exit 2 / 3).
 pub fn check(args: &CheckArgs) -> Result<i32, Error> {
-    let outputs: Vec<&std::path::PathBuf> =
-        [&args.json, &args.markdown, &args.junit, &args.metrics_txt]
-            .into_iter()
-            .flatten()
-            .collect();
+    let outputs: Vec<&std::path::PathBuf> = [
+        &args.json,
+        &args.markdown,
+        &args.junit,
+        &args.metrics_txt,
+        &args.html,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let config_file = std::fs::canonicalize(&args.config).ok();
     if let Some(p) = outputs
         .iter()
@@ -92,6 +97,10 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     } = measure::measure(&spec, &data, &mut |stage| {
         progress.stage(report::stage_text(&stage))
     });
+    let charts = args
+        .html
+        .as_ref()
+        .map(|_| super::charts::charts(&data, spec.threshold));
     progress.finish();
 
     let settings = Settings {
@@ -151,6 +160,9 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     }
     if let Some(p) = &args.junit {
         write_file(p, &report::junit_xml(&run))?;
+    }
+    if let (Some(p), Some(c)) = (&args.html, &charts) {
+        write_file(p, &report::html(&run, c))?;
     }
     if let Some(p) = &args.metrics_txt {
         write_file(p, &report::openmetrics(&run))?;

@@ -1,5 +1,6 @@
 //! The commands: wiring the pipeline stages together for `main.rs`.
 
+mod charts;
 mod check;
 pub mod guard;
 mod metrics_cmd;

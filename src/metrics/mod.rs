@@ -8,6 +8,7 @@
 mod calibration;
 mod confusion;
 mod counts;
+pub mod curves;
 pub mod distribution;
 mod id;
 mod lanes;

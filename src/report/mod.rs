@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod escape;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -15,6 +16,10 @@ mod openmetrics;
 mod terminal;
 
 pub use budget::{Document, Section};
+pub use html::{
+    CALIBRATION_BINS, CURVE_CAP, CURVE_TOLERANCE, Charts, HISTOGRAM_BINS, ModelCharts, SIZE_BUDGET,
+    html,
+};
 pub use json::{metrics_document, result_json};
 pub use junit::junit_xml;
 pub use markdown::markdown;
