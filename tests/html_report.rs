@@ -63,7 +63,10 @@ fn html_report_is_self_contained_with_every_chart() {
         .matches("xmlns=\"http://www.w3.org/2000/svg\"")
         .count();
     assert_eq!(external, namespaces, "only SVG namespaces mention http");
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;"),
+        "the slice value is escaped text"
+    );
     // Both models drawn on the curves, operating points marked.
     assert!(
         html.contains("data-series=\"candidate\"") && html.contains("data-series=\"baseline\"")
