@@ -60,7 +60,7 @@ pub(crate) fn fill(
         }
     }
 
-    for g in 0..groups.count {
+    for (g, churn) in churn.iter().enumerate() {
         for &(j, m) in &wanted {
             let sample = samples.get(g);
             let dist = |f: &dyn Fn(&[f64], &[f64]) -> Value| -> Value {
@@ -73,9 +73,9 @@ pub(crate) fn fill(
                 }
                 MetricId::Ks => dist(&distribution::ks),
                 MetricId::Wasserstein => dist(&distribution::wasserstein),
-                MetricId::Churn => churn[g].rate(ChurnOf::All),
-                MetricId::ChurnPositive => churn[g].rate(ChurnOf::Positives),
-                MetricId::ChurnNegative => churn[g].rate(ChurnOf::Negatives),
+                MetricId::Churn => churn.rate(ChurnOf::All),
+                MetricId::ChurnPositive => churn.rate(ChurnOf::Positives),
+                MetricId::ChurnNegative => churn.rate(ChurnOf::Negatives),
                 _ => continue,
             };
             table.values[g * table.width + j] = v;

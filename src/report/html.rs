@@ -454,9 +454,13 @@ fn distribution_chart(charts: &Charts) -> XyChart {
     c
 }
 
+/// `(estimate, interval, limit, slack)`: the judged quantity, its interval, the limit in
+/// the same units, and how far the estimate is on the good side of the limit.
+type Judged = (f64, Option<(f64, f64)>, Option<f64>, f64);
+
 /// The quantity an outcome's rule bounds, unoriented: the delta for relative rules, the
 /// candidate for absolute ones; with its interval and the limit in the same units.
-fn judged_quantity(o: &Outcome) -> Option<(f64, Option<(f64, f64)>, Option<f64>, f64)> {
+fn judged_quantity(o: &Outcome) -> Option<Judged> {
     let lower_better = o.metric.direction() == Direction::LowerIsBetter;
     let sign = if lower_better { -1.0 } else { 1.0 };
     let ci = o.ci.map(|iv| (iv.lo, iv.hi));
@@ -492,7 +496,7 @@ fn forests(run: &Run) -> Vec<Forest> {
     }
     ids.into_iter()
         .filter_map(|id| {
-            let mut rows: Vec<(&Outcome, (f64, Option<(f64, f64)>, Option<f64>, f64))> = run
+            let mut rows: Vec<(&Outcome, Judged)> = run
                 .outcomes
                 .iter()
                 .filter(|o| o.id == id && o.status != Status::Skip)
