@@ -153,7 +153,19 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     }
 
     // Every requested file is written before any network call (CONTRACT §1).
-    let document = report::markdown(&run);
+    let mut document = report::markdown(&run);
+    // The comment links to the HTML report where the CI says its artifacts live.
+    if let Some(link) = args
+        .html
+        .as_deref()
+        .and_then(|p| publish::html_report_url(&publish::Env::from_process(), p))
+    {
+        let at = document.sections.len().min(1);
+        document.sections.insert(at, report::Section {
+            priority: 0,
+            markdown: format!("📊 [Charts: the HTML report]({link}) (ROC, precision–recall, calibration, slices, score distributions)"),
+        });
+    }
     let md = document.render();
     if let Some(p) = &args.json {
         write_file(p, &report::result_json(&run))?;
