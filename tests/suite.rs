@@ -10,6 +10,7 @@ mod cli;
 mod cli_errors;
 mod comment_html;
 mod distribution;
+mod drift_reference;
 mod dtypes;
 mod hostile;
 mod html_report;

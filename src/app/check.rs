@@ -90,13 +90,20 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     measure::check_probabilities(&spec, &data)?;
     let warnings: Vec<report::RunWarning> = guard::same_inputs(&spec, &data)?.into_iter().collect();
     guard::check_bootstrap_budget(&spec, &data)?;
+    // Gates against the reference sample have their own inputs and stage (app/drift.rs).
+    let drift_inputs = super::drift::load(&spec)?;
     let Measurements {
         measured,
         metrics,
         methods,
-    } = measure::measure(&spec, &data, &mut |stage| {
+    } = measure::measure(&super::drift::without_drift(&spec), &data, &mut |stage| {
         progress.stage(report::stage_text(&stage))
     });
+    let drift_measured = match &drift_inputs {
+        Some(inputs) => super::drift::measure(&spec, &data, inputs),
+        None => Vec::new(),
+    };
+    let measured = super::drift::merge(&spec, measured, drift_measured);
     let charts = args
         .html
         .as_ref()

@@ -2,6 +2,7 @@
 
 mod charts;
 mod check;
+mod drift;
 pub mod guard;
 mod metrics_cmd;
 mod mlflow;

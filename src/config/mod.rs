@@ -13,8 +13,8 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 pub use spec::{
-    BootstrapConfig, Columns, Correction, Evidence, Gate, Located, MetricSpec, MinSlice,
-    OnNothingJudged, OneOrMany, RawConfig, Severity, TestKind, WeightKind,
+    Against, BootstrapConfig, Columns, Correction, Evidence, Gate, Located, MetricSpec, MinSlice,
+    ModelSide, OnNothingJudged, OneOrMany, RawConfig, Severity, TestKind, WeightKind,
 };
 
 use crate::data::LabelValue;
@@ -155,6 +155,18 @@ pub struct GateSpec {
     pub correction: Correction,
     /// Line of the gate entry in the config file.
     pub line: usize,
+    /// For a distribution metric with `against: reference`: what is compared with the
+    /// reference sample; `None` compares the candidate's scores with the baseline's.
+    pub reference: Option<Drift>,
+}
+
+/// What a gate with `against: reference` compares with the reference sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// A model's scores.
+    Scores(ModelSide),
+    /// A feature column of the evaluation rows.
+    Feature(String),
 }
 
 /// A validated config: every path resolved, every gate checked.
@@ -168,6 +180,8 @@ pub struct Spec {
     pub candidate: PathBuf,
     /// Baseline predictions, if any.
     pub baseline: Option<PathBuf>,
+    /// The reference sample, if any.
+    pub reference: Option<PathBuf>,
     /// Column names.
     pub columns: Columns,
     /// The positive label value, if labels are not 0/1 / booleans.
@@ -641,7 +655,20 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
             }
             _ => Test::Bootstrap,
         };
-        if let Some(problem) = comparison_problem(g, metric, baseline.is_some(), &columns) {
+        let drift = match drift_of(
+            g,
+            metric,
+            raw.reference.is_some(),
+            baseline.is_some(),
+            &roles,
+            &by,
+        ) {
+            Ok(d) => d,
+            Err(problem) => return Err(err(line, format!("gate on `{metric}`: {problem}"))),
+        };
+        // A gate against the reference needs no baseline.
+        let compared = baseline.is_some() || drift.is_some();
+        if let Some(problem) = comparison_problem(g, metric, compared, &columns) {
             return Err(err(line, format!("gate on `{metric}`: {problem}")));
         }
         if neutral && g.evidence != Evidence::Point {
@@ -710,8 +737,21 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
             let id = match &g.id {
                 Some(id) if rules.len() == 1 => id.clone(),
                 Some(id) => format!("{id}-{}", rule.as_str()),
-                None if by.is_empty() => format!("{metric}-{}", rule.as_str()),
-                None => format!("{metric}-{}-by-{}", rule.as_str(), by.join("-")),
+                None => {
+                    let mut id = format!("{metric}-{}", rule.as_str());
+                    match &drift {
+                        Some(Drift::Scores(ModelSide::Candidate)) => id.push_str("-vs-reference"),
+                        Some(Drift::Scores(ModelSide::Baseline)) => {
+                            id.push_str("-baseline-vs-reference")
+                        }
+                        Some(Drift::Feature(f)) => id.push_str(&format!("-{f}-vs-reference")),
+                        None => {}
+                    }
+                    if !by.is_empty() {
+                        id.push_str(&format!("-by-{}", by.join("-")));
+                    }
+                    id
+                }
             };
             if gates.iter().any(|x: &GateSpec| x.id == id) {
                 return Err(err(
@@ -730,6 +770,7 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
                 severity: g.severity,
                 correction: g.correction,
                 line,
+                reference: drift.clone(),
             });
         }
     }
@@ -739,6 +780,7 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         name: raw.name.trim().to_string(),
         candidate,
         baseline,
+        reference: raw.reference.as_deref().map(resolve),
         columns,
         positive: raw.positive,
         threshold: raw.threshold,
@@ -794,6 +836,67 @@ fn comparison_problem(
         ));
     }
     None
+}
+
+/// What a gate compares with the reference sample (`against: reference`), or why its keys
+/// do not fit together.
+fn drift_of(
+    g: &Gate,
+    metric: MetricId,
+    has_reference: bool,
+    has_baseline: bool,
+    roles: &[(&str, &str)],
+    by: &[String],
+) -> Result<Option<Drift>, String> {
+    if g.against == Against::Baseline {
+        if g.model.is_some() || g.feature.is_some() {
+            return Err(
+                "`model:` and `feature:` choose what is compared with the reference; add `against: reference`"
+                    .into(),
+            );
+        }
+        return Ok(None);
+    }
+    if !metric.is_distribution() {
+        return Err(format!(
+            "`against: reference` applies to psi, ks, js_divergence and wasserstein, not `{metric}`"
+        ));
+    }
+    if !has_reference {
+        return Err(
+            "`against: reference` but no reference sample is configured; add `reference: PATH` (same column names as the predictions)"
+                .into(),
+        );
+    }
+    match (&g.feature, g.model) {
+        (Some(_), Some(_)) => Err(
+            "`model:` compares a model's scores and `feature:` a feature column; give one of them"
+                .into(),
+        ),
+        (Some(f), None) => {
+            if f.trim().is_empty() {
+                return Err("`feature:` is empty; name a column".into());
+            }
+            if let Some((role, _)) = roles.iter().find(|(_, n)| n == f) {
+                return Err(format!(
+                    "`feature: {f}` is the {role} column; use `model:` to compare scores"
+                ));
+            }
+            if by.contains(f) {
+                return Err(format!("`feature: {f}` is also a `by` column"));
+            }
+            Ok(Some(Drift::Feature(f.clone())))
+        }
+        (None, side) => {
+            let side = side.unwrap_or(ModelSide::Candidate);
+            if side == ModelSide::Baseline && !has_baseline {
+                return Err(
+                    "`model: baseline` but no baseline is configured; add `baseline: PATH`".into(),
+                );
+            }
+            Ok(Some(Drift::Scores(side)))
+        }
+    }
 }
 
 /// Why a metric's arguments cannot give finite values, if they cannot.

@@ -27,6 +27,11 @@ pub struct RawConfig {
     /// The baseline (production) model's predictions. Without it only absolute gates run.
     #[serde(default)]
     pub baseline: Option<String>,
+    /// A reference sample (e.g. production traffic) with the same column roles: the score
+    /// column, and any feature or slice column a gate compares. Gates with
+    /// `against: reference` compare a model's scores or a feature's values with it.
+    #[serde(default)]
+    pub reference: Option<String>,
     /// Column names in the prediction files. Each names a different column, none empty.
     #[serde(default)]
     pub columns: Located<Columns>,
@@ -230,6 +235,39 @@ pub struct Gate {
     /// Multiple-comparison correction over the slices of a `significant` gate.
     #[serde(default)]
     pub correction: Correction,
+    /// For a distribution metric (`psi`, `ks`, `js_divergence`, `wasserstein`): compare with
+    /// the `baseline`'s scores on the same rows (default) or with the `reference` sample.
+    #[serde(default)]
+    pub against: Against,
+    /// With `against: reference`: whose scores to compare, `candidate` (default) or
+    /// `baseline`.
+    #[serde(default)]
+    pub model: Option<ModelSide>,
+    /// With `against: reference`: compare this feature column (numeric or categorical) of
+    /// the evaluation rows (the candidate file) with the reference's, instead of scores.
+    #[serde(default)]
+    pub feature: Option<String>,
+}
+
+/// What a distribution metric compares with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Against {
+    /// The baseline's scores on the same rows.
+    #[default]
+    Baseline,
+    /// The `reference:` sample.
+    Reference,
+}
+
+/// A model whose scores are compared with the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelSide {
+    /// The candidate's scores.
+    Candidate,
+    /// The baseline's scores.
+    Baseline,
 }
 
 /// A metric id, parsed while reading so that errors point at the line.

@@ -10,6 +10,7 @@ mod lint;
 mod pair;
 mod parquet_pages;
 mod read;
+mod reference;
 mod slices;
 mod sources;
 
@@ -20,6 +21,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub use pair::{Ids, PairError, PairSide, pair_ids};
+pub use reference::{Feature, Reference, load_features, load_reference};
 pub use slices::Slicing;
 
 /// The label value that means "positive", when labels are not 0/1 or true/false.

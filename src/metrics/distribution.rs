@@ -150,28 +150,92 @@ fn binned(actual: &[f64], expected: &[f64], bins: u32) -> Result<(Vec<f64>, Vec<
 /// The population stability index of two **ascending** samples (see the module docs).
 pub fn psi(actual: &[f64], expected: &[f64], bins: u32) -> Value {
     let (p, q) = binned(actual, expected, bins)?;
-    Ok(p.iter()
-        .zip(&q)
+    Ok(psi_of_shares(&p, &q))
+}
+
+/// PSI of two share vectors over the same bins, shares floored at [`PSI_EPSILON`].
+pub fn psi_of_shares(p: &[f64], q: &[f64]) -> f64 {
+    p.iter()
+        .zip(q)
         .map(|(&p, &q)| {
             let (p, q) = (p.max(PSI_EPSILON), q.max(PSI_EPSILON));
             (p - q) * (p / q).ln()
         })
-        .sum())
+        .sum()
 }
 
 /// The Jensen–Shannon divergence in bits of two **ascending** samples on `expected`'s
 /// quantile bins (see the module docs).
 pub fn js_divergence(actual: &[f64], expected: &[f64], bins: u32) -> Value {
     let (p, q) = binned(actual, expected, bins)?;
+    Ok(js_of_shares(&p, &q))
+}
+
+/// Jensen–Shannon divergence in bits of two share vectors over the same bins.
+pub fn js_of_shares(p: &[f64], q: &[f64]) -> f64 {
     let kl = |x: f64, m: f64| if x > 0.0 { x * (x / m).log2() } else { 0.0 };
-    Ok(p.iter()
-        .zip(&q)
+    p.iter()
+        .zip(q)
         .map(|(&p, &q)| {
             let m = 0.5 * (p + q);
             0.5 * kl(p, m) + 0.5 * kl(q, m)
         })
         .sum::<f64>()
-        .max(0.0))
+        .max(0.0)
+}
+
+/// Shares of two samples of a numeric feature with missing values: the `expected`
+/// sample's quantile bins over the present values (as [`psi`]), plus one bin for the
+/// missing values; shares are of all rows. `None` when either sample is empty.
+pub fn numeric_shares(
+    actual: &[Option<f64>],
+    expected: &[Option<f64>],
+    bins: u32,
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    if actual.is_empty() || expected.is_empty() {
+        return None;
+    }
+    let present = |v: &[Option<f64>]| {
+        let mut x: Vec<f64> = v.iter().flatten().copied().collect();
+        x.sort_unstable_by(f64::total_cmp);
+        x
+    };
+    let (a, e) = (present(actual), present(expected));
+    let edges = quantile_edges(&e, bins);
+    let share = |sorted: &[f64], all: usize| -> Vec<f64> {
+        let mut s: Vec<f64> = if sorted.is_empty() {
+            vec![0.0; edges.len() + 1]
+        } else {
+            bin_shares(sorted, &edges)
+                .into_iter()
+                .map(|x| x * sorted.len() as f64 / all as f64)
+                .collect()
+        };
+        s.push((all - sorted.len()) as f64 / all as f64);
+        s
+    };
+    Some((share(&a, actual.len()), share(&e, expected.len())))
+}
+
+/// Shares of two samples of a categorical feature over the union of their values (missing
+/// is a value of its own), in sorted value order. `None` when either sample is empty.
+pub fn categorical_shares<S: AsRef<str> + Ord>(
+    actual: &[Option<S>],
+    expected: &[Option<S>],
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    use std::collections::BTreeMap;
+    if actual.is_empty() || expected.is_empty() {
+        return None;
+    }
+    let mut counts: BTreeMap<Option<&str>, (f64, f64)> = BTreeMap::new();
+    for v in actual {
+        counts.entry(v.as_ref().map(AsRef::as_ref)).or_default().0 += 1.0;
+    }
+    for v in expected {
+        counts.entry(v.as_ref().map(AsRef::as_ref)).or_default().1 += 1.0;
+    }
+    let (na, ne) = (actual.len() as f64, expected.len() as f64);
+    Some(counts.values().map(|(a, e)| (a / na, e / ne)).unzip())
 }
 
 /// Which rows a churn rate counts.

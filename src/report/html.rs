@@ -677,7 +677,7 @@ pub fn html(run: &Run, charts: &Charts) -> String {
         gates => Serde(gate_rows(run)),
         charts => Serde(xy),
         forests => Serde(forests(run)),
-        notes => run.notes.clone(),
+        notes => super::method_notes(&run.methods),
         warnings => run.warnings.iter().map(|w| w.text()).collect::<Vec<_>>(),
     };
     let mut env = Environment::new();
