@@ -24,6 +24,7 @@ mod publish_e2e;
 mod publish_github;
 mod publish_gitlab;
 mod report_snapshots;
+mod skew;
 mod sources;
 mod sql_engines;
 mod stats_reference;

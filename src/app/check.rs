@@ -84,14 +84,15 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     mlflow_steps.check_candidate(&fetched)?;
     let progress = Progress::new(args.progress);
     progress.stage("reading and pairing the predictions");
-    let mut data =
-        crate::data::load(&measure::request(&spec)).map_err(|e| fetched.relabel_error(e))?;
+    let mut data = crate::data::load(&measure::request(&super::skew::without_skew(&spec)))
+        .map_err(|e| fetched.relabel_error(e))?;
     fetched.relabel(&mut data);
     measure::check_probabilities(&spec, &data)?;
     let warnings: Vec<report::RunWarning> = guard::same_inputs(&spec, &data)?.into_iter().collect();
     guard::check_bootstrap_budget(&spec, &data)?;
     // Gates against the reference sample have their own inputs and stage (app/drift.rs).
     let drift_inputs = super::drift::load(&spec)?;
+    let skew = super::skew::load(&spec)?;
     let Measurements {
         measured,
         metrics,
@@ -99,10 +100,11 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     } = measure::measure(&super::drift::without_drift(&spec), &data, &mut |stage| {
         progress.stage(report::stage_text(&stage))
     });
-    let drift_measured = match &drift_inputs {
+    let mut drift_measured = match &drift_inputs {
         Some(inputs) => super::drift::measure(&spec, &data, inputs),
         None => Vec::new(),
     };
+    drift_measured.extend(super::skew::measure(&spec, skew.as_ref()));
     let measured = super::drift::merge(&spec, measured, drift_measured);
     let charts = args
         .html
@@ -145,6 +147,8 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         on_nothing_judged: spec.on_nothing_judged,
         warnings,
         origins: fetched.origins(),
+        reference: drift_inputs.as_ref().map(super::drift::reference_file),
+        skew,
         gate_sources: spec
             .gates
             .iter()

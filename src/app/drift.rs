@@ -20,15 +20,26 @@ pub(crate) struct Inputs {
     features: Vec<(String, Feature)>,
 }
 
+/// The reference sample's file, for the report's inputs.
+pub(crate) fn reference_file(inputs: &Inputs) -> data::FileInfo {
+    inputs.reference.file.clone()
+}
+
 /// The gates measured here.
 pub(crate) fn is_drift(g: &GateSpec) -> bool {
     g.reference.is_some()
 }
 
-/// The spec without the gates against the reference, for the measuring stage.
+/// The gates measured outside the measuring stage: against the reference (here) and the
+/// training–serving skew gates (`skew.rs`).
+pub(crate) fn measured_elsewhere(g: &GateSpec) -> bool {
+    is_drift(g) || g.metric.is_skew()
+}
+
+/// The spec without the gates measured elsewhere, for the measuring stage.
 pub(crate) fn without_drift(spec: &Spec) -> Spec {
     let mut s = spec.clone();
-    s.gates.retain(|g| !is_drift(g));
+    s.gates.retain(|g| !measured_elsewhere(g));
     s
 }
 
@@ -280,20 +291,21 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, inputs: &Inputs) -> Vec<(usize
     out
 }
 
-/// Puts the gates' measurements back in spec order: `main` holds those of the other gates,
-/// in order.
+/// Puts the gates' measurements back in spec order: `main` holds those of the measuring
+/// stage's gates, in order; `drift` those measured elsewhere, by gate index.
 pub(crate) fn merge(
     spec: &Spec,
     main: Vec<Vec<Measured>>,
-    drift: Vec<(usize, Vec<Measured>)>,
+    mut drift: Vec<(usize, Vec<Measured>)>,
 ) -> Vec<Vec<Measured>> {
+    drift.sort_by_key(|(i, _)| *i);
     let mut main = main.into_iter();
     let mut drift = drift.into_iter().peekable();
     spec.gates
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            if is_drift(g) {
+            if measured_elsewhere(g) {
                 match drift.peek() {
                     Some((j, _)) if *j == i => drift.next().map(|(_, m)| m).unwrap_or_default(),
                     _ => Vec::new(),

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 pub use spec::{
     Against, BootstrapConfig, Columns, Correction, Evidence, Gate, Located, MetricSpec, MinSlice,
-    ModelSide, OnNothingJudged, OneOrMany, RawConfig, Severity, TestKind, WeightKind,
+    ModelSide, OnNothingJudged, OneOrMany, RawConfig, RawSkew, RawSkewFeature, RawSkewFeatureSpec,
+    Severity, TestKind, WeightKind,
 };
 
 use crate::data::LabelValue;
@@ -169,6 +170,33 @@ pub enum Drift {
     Feature(String),
 }
 
+/// The checked `skew:` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkewSpec {
+    /// The offline feature file.
+    pub offline: PathBuf,
+    /// The online (logged) feature file.
+    pub online: PathBuf,
+    /// The id column of both.
+    pub id: String,
+    /// The compared features, in config order, names unique.
+    pub features: Vec<SkewFeature>,
+    /// Line of the `skew:` key.
+    pub line: usize,
+}
+
+/// One compared feature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkewFeature {
+    /// The column name.
+    pub name: String,
+    /// Largest absolute difference that still matches (numeric features only); `None` = exact.
+    pub tolerance: Option<f64>,
+}
+
+/// The slicing of a skew gate: `by: feature` judges each compared feature.
+pub const SKEW_BY: &str = "feature";
+
 /// A validated config: every path resolved, every gate checked.
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -182,6 +210,8 @@ pub struct Spec {
     pub baseline: Option<PathBuf>,
     /// The reference sample, if any.
     pub reference: Option<PathBuf>,
+    /// The training–serving skew comparison, if configured.
+    pub skew: Option<SkewSpec>,
     /// Column names.
     pub columns: Columns,
     /// The positive label value, if labels are not 0/1 / booleans.
@@ -557,6 +587,13 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         ));
     }
 
+    let skew = match &raw.skew {
+        Some(located) => {
+            Some(skew_spec(located, &columns, &resolve).map_err(|m| err(located.line, m))?)
+        }
+        None => None,
+    };
+
     let mut gates = Vec::new();
     for located in &raw.gates {
         let line = located.line;
@@ -601,6 +638,9 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
                     line,
                     format!("gate on `{metric}`: column `{col}` appears twice in `by`"),
                 ));
+            }
+            if metric.is_skew() {
+                continue;
             }
             if let Some(&(role, _)) = roles.iter().find(|(_, n)| n == col) {
                 return Err(err(
@@ -666,6 +706,9 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
             Ok(d) => d,
             Err(problem) => return Err(err(line, format!("gate on `{metric}`: {problem}"))),
         };
+        if let Some(problem) = skew_problem(g, metric, skew.is_some(), &by) {
+            return Err(err(line, format!("gate on `{metric}`: {problem}")));
+        }
         // A gate against the reference needs no baseline.
         let compared = baseline.is_some() || drift.is_some();
         if let Some(problem) = comparison_problem(g, metric, compared, &columns) {
@@ -781,6 +824,7 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         candidate,
         baseline,
         reference: raw.reference.as_deref().map(resolve),
+        skew,
         columns,
         positive: raw.positive,
         threshold: raw.threshold,
@@ -796,6 +840,117 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         gate_sources: Vec::new(),
         policies: Vec::new(),
     })
+}
+
+/// The checked `skew:` block, or what is wrong with it.
+fn skew_spec(
+    located: &Located<RawSkew>,
+    columns: &Columns,
+    resolve: &dyn Fn(&str) -> PathBuf,
+) -> Result<SkewSpec, String> {
+    let raw = &located.value;
+    for (key, p) in [("offline", &raw.offline), ("online", &raw.online)] {
+        if p.trim().is_empty() {
+            return Err(format!(
+                "`skew.{key}` is empty; name the {key} feature file"
+            ));
+        }
+    }
+    if raw.offline == raw.online {
+        return Err(format!(
+            "`skew.offline` and `skew.online` are the same file `{}`; compare the offline features with the values logged online",
+            raw.offline
+        ));
+    }
+    let id = match (&raw.id, &columns.id) {
+        (Some(id), _) | (None, Some(id)) => id.clone(),
+        (None, None) => {
+            return Err(
+                "`skew:` pairs the two files by id; set `skew.id` (or `columns.id`) to the id column".into(),
+            );
+        }
+    };
+    if id.trim().is_empty() {
+        return Err("`skew.id` is empty; name the id column".into());
+    }
+    if raw.features.is_empty() {
+        return Err("`skew.features` is empty; list the feature columns to compare".into());
+    }
+    let mut features: Vec<SkewFeature> = Vec::with_capacity(raw.features.len());
+    for f in &raw.features {
+        let (name, tolerance) = match f {
+            RawSkewFeature::Name(n) => (n.clone(), None),
+            RawSkewFeature::Spec(RawSkewFeatureSpec { name, tolerance }) => {
+                (name.clone(), *tolerance)
+            }
+        };
+        if name.trim().is_empty() {
+            return Err("`skew.features` holds an empty name".into());
+        }
+        if name == id {
+            return Err(format!(
+                "`skew.features` lists `{name}`, the id column; list the feature columns"
+            ));
+        }
+        if features.iter().any(|x| x.name == name) {
+            return Err(format!("`skew.features` lists `{name}` twice"));
+        }
+        if let Some(t) = tolerance
+            && !(t.is_finite() && t >= 0.0)
+        {
+            return Err(format!(
+                "`skew.features`: the tolerance of `{name}` is {t}; it must be a finite number >= 0 (an absolute difference)"
+            ));
+        }
+        features.push(SkewFeature { name, tolerance });
+    }
+    Ok(SkewSpec {
+        offline: resolve(&raw.offline),
+        online: resolve(&raw.online),
+        id,
+        features,
+        line: located.line,
+    })
+}
+
+/// Why a gate on a skew metric (or a gate naming the skew slicing) cannot be judged as
+/// written, if it cannot: skew metrics need `skew:`, `by: feature`, and `min`/`max` with
+/// `evidence: point`.
+fn skew_problem(g: &Gate, metric: MetricId, has_skew: bool, by: &[String]) -> Option<String> {
+    if !metric.is_skew() {
+        return None;
+    }
+    if !has_skew {
+        return Some(format!(
+            "`{metric}` compares offline and online feature values, but no `skew:` block is configured; add `skew: {{offline: PATH, online: PATH, features: [...]}}`"
+        ));
+    }
+    if by != [SKEW_BY] {
+        return Some(format!(
+            "`{metric}` is judged per feature; write `by: {SKEW_BY}`"
+        ));
+    }
+    if g.max_regression.is_some() || g.max_regression_rel.is_some() || g.min_improvement.is_some() {
+        return Some(format!(
+            "`{metric}` describes the features, not a model: there is no baseline value; use `max:`, e.g. `max: 0.01`"
+        ));
+    }
+    if g.evidence != Evidence::Point {
+        return Some(format!(
+            "`{metric}` is an exact count with no interval; use `evidence: point`"
+        ));
+    }
+    if g.test != TestKind::Auto {
+        return Some(format!(
+            "`{metric}` is not judged by a statistical test; leave `test:` out"
+        ));
+    }
+    if g.against != Against::Baseline || g.model.is_some() || g.feature.is_some() {
+        return Some(format!(
+            "`{metric}` compares the `skew:` files; `against`, `model` and `feature` do not apply"
+        ));
+    }
+    None
 }
 
 /// Why a gate on a metric of both models (distribution distance or churn) cannot be

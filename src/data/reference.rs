@@ -65,6 +65,7 @@ pub fn load_reference(
         id: None,
         weight: None,
         extra: &extra,
+        extra_role: "slice",
     };
     let loaded = read::read(path, &wanted, true)?;
     let scores = columns::numbers(path, &loaded.frame, score, "score")?;
@@ -102,6 +103,7 @@ pub fn load_features(
         id: None,
         weight: None,
         extra: features,
+        extra_role: "feature",
     };
     let loaded = read::read(path, &wanted, true)?;
     features
@@ -111,7 +113,7 @@ pub fn load_features(
 }
 
 /// One feature column: numeric when polars reads it as numbers or booleans, else text.
-fn feature(path: &Path, frame: &DataFrame, name: &str) -> Result<Feature, DataError> {
+pub(crate) fn feature(path: &Path, frame: &DataFrame, name: &str) -> Result<Feature, DataError> {
     let s = frame
         .column(name)
         .map_err(|_| DataError::new(path, Some(name), "the feature column is missing"))?

@@ -61,6 +61,9 @@ pub enum MetricId {
     Churn,
     ChurnPositive,
     ChurnNegative,
+    SkewMismatchRate,
+    SkewMaxAbsDiff,
+    SkewMissingRate,
 }
 
 /// Why a metric id could not be parsed.
@@ -134,6 +137,9 @@ pub const NAMES: &[(&str, &str)] = &[
     ("churn", "churn"),
     ("churn_positive", "churn_positive"),
     ("churn_negative", "churn_negative"),
+    ("skew_mismatch_rate", "skew_mismatch_rate"),
+    ("skew_max_abs_diff", "skew_max_abs_diff"),
+    ("skew_missing_rate", "skew_missing_rate"),
 ];
 
 /// Most quantile bins of `psi(bins)` and `js_divergence(bins)`.
@@ -197,6 +203,9 @@ impl MetricId {
             Churn => "churn",
             ChurnPositive => "churn_positive",
             ChurnNegative => "churn_negative",
+            SkewMismatchRate => "skew_mismatch_rate",
+            SkewMaxAbsDiff => "skew_max_abs_diff",
+            SkewMissingRate => "skew_missing_rate",
         }
     }
 
@@ -205,7 +214,7 @@ impl MetricId {
         use MetricId::*;
         match self {
             LogLoss | Brier | Ece { .. } | Fpr | ExpectedCost { .. } => Direction::LowerIsBetter,
-            m if m.compares_models() => Direction::LowerIsBetter,
+            m if m.compares_models() || m.is_skew() => Direction::LowerIsBetter,
             Rows | Positives | Prevalence => Direction::Neutral,
             _ => Direction::HigherIsBetter,
         }
@@ -235,6 +244,13 @@ impl MetricId {
                 | ChurnPositive
                 | ChurnNegative
         )
+    }
+
+    /// True for the training–serving skew metrics: computed per feature from the `skew:`
+    /// files (offline and online features keyed by id), not from the predictions.
+    pub fn is_skew(&self) -> bool {
+        use MetricId::*;
+        matches!(self, SkewMismatchRate | SkewMaxAbsDiff | SkewMissingRate)
     }
 
     /// True for the distribution distances (labels unused, rows counted unweighted).
@@ -466,6 +482,9 @@ impl FromStr for MetricId {
                     "ks" => Ks,
                     "wasserstein" => Wasserstein,
                     "churn" => Churn,
+                    "skew_mismatch_rate" => SkewMismatchRate,
+                    "skew_max_abs_diff" => SkewMaxAbsDiff,
+                    "skew_missing_rate" => SkewMissingRate,
                     "churn_positive" => ChurnPositive,
                     "churn_negative" => ChurnNegative,
                     // Every name in NAMES with arguments is handled above.

@@ -13,6 +13,7 @@ pub mod distribution;
 mod id;
 mod lanes;
 mod ranked;
+pub mod skew;
 mod stream;
 
 pub use calibration::{brier_row, ece_bin, log_loss_row};

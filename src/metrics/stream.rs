@@ -455,6 +455,10 @@ pub(super) fn value(
     if m.compares_models() {
         return Err(Undefined::ComparesModels);
     }
+    // Skew metrics are measured from the `skew:` files (`app`), never on predictions.
+    if m.is_skew() {
+        return Err(Undefined::Empty);
+    }
     let total = p + n;
     if total == 0.0 {
         return Err(Undefined::Empty);

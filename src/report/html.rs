@@ -677,6 +677,8 @@ pub fn html(run: &Run, charts: &Charts) -> String {
         gates => Serde(gate_rows(run)),
         charts => Serde(xy),
         forests => Serde(forests(run)),
+        skew => run.skew.as_ref().map(|s| Serde(skew_table(s))),
+        reference => run.reference.as_ref().map(|r| format!("{} ({} rows, sha256 {})", r.path.display(), r.rows, &r.sha256[..r.sha256.len().min(12)])),
         notes => super::method_notes(&run.methods),
         warnings => run.warnings.iter().map(|w| w.text()).collect::<Vec<_>>(),
     };
@@ -692,5 +694,88 @@ pub fn html(run: &Run, charts: &Charts) -> String {
             "<!doctype html><title>modelgate</title><p>modelgate: report template error: {}</p>\n",
             super::escape::xml(&e.to_string())
         ),
+    }
+}
+
+/// Features shown in the skew table (the worst; the JSON has them all).
+const SKEW_ROWS: usize = 20;
+
+/// The skew table's values (the template escapes them).
+#[derive(serde::Serialize)]
+struct SkewTable {
+    headline: String,
+    offline: String,
+    online: String,
+    id: String,
+    rows: Vec<SkewTableRow>,
+}
+
+#[derive(serde::Serialize)]
+struct SkewTableRow {
+    name: String,
+    kind: String,
+    mismatch: String,
+    max_diff: String,
+    missing: String,
+    examples: Vec<SkewTableExample>,
+}
+
+#[derive(serde::Serialize)]
+struct SkewTableExample {
+    id: String,
+    offline: String,
+    online: String,
+}
+
+fn skew_table(s: &super::SkewSummary) -> SkewTable {
+    use crate::metrics::skew::{SkewKind, SkewUndefined};
+    let worst = s.worst();
+    let pct = |r: Result<f64, SkewUndefined>, of: u64| match r {
+        Ok(x) => format!("{}% of {of}", num(x * 100.0)),
+        Err(_) => "–".to_string(),
+    };
+    let shown = |x: &Option<String>| x.clone().unwrap_or_else(|| "missing".into());
+    SkewTable {
+        headline: if worst.is_empty() {
+            format!("all {} feature(s) agree", s.features.len())
+        } else {
+            format!(
+                "{} of {} feature(s) disagree",
+                worst.len(),
+                s.features.len()
+            )
+        },
+        offline: s.offline.path.display().to_string(),
+        online: s.online.path.display().to_string(),
+        id: s.id.clone(),
+        rows: worst
+            .iter()
+            .take(SKEW_ROWS)
+            .map(|f| SkewTableRow {
+                name: f.name.clone(),
+                kind: match f.kind {
+                    SkewKind::Numeric { tolerance } if tolerance > 0.0 => {
+                        format!("numeric (± {})", num(tolerance))
+                    }
+                    SkewKind::Numeric { .. } => "numeric (exact)".into(),
+                    SkewKind::Categorical => "categorical".into(),
+                },
+                mismatch: pct(f.mismatch_rate(), f.compared),
+                max_diff: f
+                    .max_abs_diff_value()
+                    .map(num)
+                    .unwrap_or_else(|_| "–".into()),
+                missing: pct(f.missing_rate(), f.ids),
+                examples: f
+                    .examples
+                    .iter()
+                    .map(|e| SkewTableExample {
+                        id: e.id.clone(),
+                        offline: shown(&e.offline),
+                        online: shown(&e.online),
+                    })
+                    .collect(),
+            })
+            .collect(),
     }
 }

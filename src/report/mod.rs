@@ -74,6 +74,32 @@ pub struct Run {
     pub policies: Vec<(String, String)>,
     /// Where inputs named by an MLflow URI came from (run, model version).
     pub origins: InputOrigins,
+    /// The reference sample read for gates `against: reference`, if any.
+    pub reference: Option<FileInfo>,
+    /// The training–serving skew comparison (`skew:`), if configured.
+    pub skew: Option<SkewSummary>,
+}
+
+/// The training–serving skew of every compared feature, with the files compared.
+#[derive(Debug, Clone)]
+pub struct SkewSummary {
+    /// The offline feature file.
+    pub offline: FileInfo,
+    /// The online (logged) feature file.
+    pub online: FileInfo,
+    /// The id column pairing them.
+    pub id: String,
+    /// Each feature's skew, in config order.
+    pub features: Vec<crate::metrics::skew::FeatureSkew>,
+}
+
+impl SkewSummary {
+    /// The features that disagree anywhere, worst first (ties in config order).
+    pub fn worst(&self) -> Vec<&crate::metrics::skew::FeatureSkew> {
+        let mut v: Vec<_> = self.features.iter().filter(|f| f.badness() > 0.0).collect();
+        v.sort_by(|a, b| b.badness().total_cmp(&a.badness()));
+        v
+    }
 }
 
 /// An input read from an MLflow run or model version instead of a local path.
