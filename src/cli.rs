@@ -103,6 +103,10 @@ pub struct CheckArgs {
     /// calibration, slice forest plot, score distributions; inline SVG, no script).
     #[arg(long, value_name = "PATH")]
     pub html: Option<PathBuf>,
+    /// With --html: also draw the ROC and precision–recall curves of the rows where column
+    /// COL equals VALUE (e.g. `country=MX`).
+    #[arg(long, value_name = "COL=VALUE", requires = "html")]
+    pub html_slice: Option<String>,
     /// Write JUnit XML here (one test case per gate and slice).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,

@@ -72,9 +72,24 @@ fn scores_and_features_are_gated_against_the_reference() {
         .arg(&cfg)
         .arg("--json")
         .arg(&out)
+        .arg("--html")
+        .arg(dir.path().join("report.html"))
         .assert()
         .code(1);
     let j: Json = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    // The reference file is an input of the run: path, hash and rows.
+    assert_eq!(j["inputs"]["reference"]["rows"], 2000);
+    assert_eq!(
+        j["inputs"]["reference"]["sha256"].as_str().unwrap().len(),
+        64
+    );
+    // Its score distribution is drawn beside both models'.
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(
+        html.contains("data-series=\"reference\""),
+        "no reference histogram"
+    );
+    assert!(html.contains("<td>Reference</td>"));
     let gate = |id: &str| -> Vec<Json> {
         j["gates"]
             .as_array()

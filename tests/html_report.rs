@@ -148,7 +148,7 @@ fn html_report_renders_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     write_pair(dir.path(), &rows(4000, 0.15, 0.6, 21));
     write_config(dir.path(), "", GATES);
-    let (code, out) = run_html(dir.path(), &[]);
+    let (code, out) = run_html(dir.path(), &["--html-slice", "country=FR"]);
     assert!(code == 0 || code == 1, "exit {code}");
     let shot = dir.path().join("report.png");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/check_html.py");
@@ -166,7 +166,15 @@ fn html_report_renders_in_headless_chromium() {
     let got: Json = serde_json::from_slice(&run.stdout).expect("the script's JSON");
     let charts = got["charts"].as_array().expect("charts");
     let kinds: Vec<&str> = charts.iter().filter_map(|c| c["kind"].as_str()).collect();
-    for kind in ["roc", "pr", "calibration", "distribution", "forest"] {
+    for kind in [
+        "roc",
+        "pr",
+        "roc-slice",
+        "pr-slice",
+        "calibration",
+        "distribution",
+        "forest",
+    ] {
         assert!(kinds.contains(&kind), "{kind} not rendered: {kinds:?}");
     }
     for c in charts {
@@ -201,4 +209,48 @@ fn html_report_renders_in_headless_chromium() {
         let to = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/html-report.png");
         std::fs::copy(&shot, to).expect("update docs/html-report.png");
     }
+}
+
+/// `--html-slice COL=VALUE` adds the ROC and precision–recall curves of that slice's rows,
+/// also for a column no gate slices by; a value no row has is exit 2 listing the values.
+#[test]
+fn html_slice_draws_the_curves_of_one_slice() {
+    let dir = tempfile::tempdir().unwrap();
+    write_pair(dir.path(), &rows(2000, 0.2, 0.4, 9));
+    write_config(
+        dir.path(),
+        "",
+        "  - metric: roc_auc\n    max_regression: 0.02\n",
+    );
+    let (code, out) = run_html(dir.path(), &["--html-slice", "country=US"]);
+    assert!(code == 0 || code == 1, "exit {code}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("chart-roc-slice") && html.contains("chart-pr-slice"));
+    assert!(
+        html.contains("ROC curve — country=US (500 rows)"),
+        "no slice title"
+    );
+    let (code, _) = run_html(dir.path(), &["--html-slice", "country=XX"]);
+    assert_eq!(code, 2);
+    let out = modelgate()
+        .args(["check", "--config"])
+        .arg(dir.path().join("modelgate.yaml"))
+        .args(["--publish", "none", "--html"])
+        .arg(dir.path().join("r.html"))
+        .args(["--html-slice", "country=XX"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no row has that value") && err.contains("\"US\""),
+        "{err}"
+    );
+    // Without --html the flag is a usage error.
+    let out = modelgate()
+        .args(["check", "--config"])
+        .arg(dir.path().join("modelgate.yaml"))
+        .args(["--publish", "none", "--html-slice", "country=US"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -84,8 +84,21 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     mlflow_steps.check_candidate(&fetched)?;
     let progress = Progress::new(args.progress);
     progress.stage("reading and pairing the predictions");
-    let mut data = crate::data::load(&measure::request(&super::skew::without_skew(&spec)))
-        .map_err(|e| fetched.relabel_error(e))?;
+    let html_slice = args
+        .html_slice
+        .as_deref()
+        .map(super::charts::parse_slice)
+        .transpose()?;
+    let mut request = measure::request(&super::skew::without_skew(&spec));
+    if let Some((col, _)) = &html_slice
+        && !request
+            .slicings
+            .iter()
+            .any(|s| s == std::slice::from_ref(col))
+    {
+        request.slicings.push(vec![col.clone()]);
+    }
+    let mut data = crate::data::load(&request).map_err(|e| fetched.relabel_error(e))?;
     fetched.relabel(&mut data);
     measure::check_probabilities(&spec, &data)?;
     let warnings: Vec<report::RunWarning> = guard::same_inputs(&spec, &data)?.into_iter().collect();
@@ -106,10 +119,18 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     };
     drift_measured.extend(super::skew::measure(&spec, skew.as_ref()));
     let measured = super::drift::merge(&spec, measured, drift_measured);
-    let charts = args
-        .html
-        .as_ref()
-        .map(|_| super::charts::charts(&data, spec.threshold));
+    let slice_rows = match &html_slice {
+        Some(s) => Some(super::charts::slice_rows(&data, s)?),
+        None => None,
+    };
+    let charts = args.html.as_ref().map(|_| {
+        super::charts::charts(
+            &data,
+            spec.threshold,
+            drift_inputs.as_ref().map(super::drift::reference_scores),
+            slice_rows,
+        )
+    });
     progress.finish();
 
     let settings = Settings {

@@ -20,6 +20,11 @@ pub(crate) struct Inputs {
     features: Vec<(String, Feature)>,
 }
 
+/// The reference sample's scores, for the HTML histogram.
+pub(crate) fn reference_scores(inputs: &Inputs) -> &[f64] {
+    &inputs.reference.scores
+}
+
 /// The reference sample's file, for the report's inputs.
 pub(crate) fn reference_file(inputs: &Inputs) -> data::FileInfo {
     inputs.reference.file.clone()

@@ -71,6 +71,21 @@ pub struct Charts {
     pub score_range: (f64, f64),
     /// True when every score is a probability (the reliability diagram needs that).
     pub probabilities: bool,
+    /// The reference sample's score histogram over `score_range`, when one was read.
+    pub reference_histogram: Option<Vec<f64>>,
+    /// The curves of one chosen slice (`--html-slice`), drawn beside the overall ones.
+    pub slice: Option<SliceCharts>,
+}
+
+/// The ROC and precision–recall curves of one slice.
+#[derive(Debug, Clone)]
+pub struct SliceCharts {
+    /// `country=MX` (not escaped).
+    pub label: String,
+    /// Rows in the slice.
+    pub rows: usize,
+    /// Both models' pictures on the slice's rows.
+    pub charts: Box<Charts>,
 }
 
 // Chart geometry (pixels).
@@ -279,20 +294,28 @@ fn tolerance_caption(curves: &[&Curve]) -> String {
     )
 }
 
-fn curve_chart(charts: &Charts, threshold: f64, roc: bool) -> Option<XyChart> {
+fn curve_chart(
+    charts: &Charts,
+    threshold: f64,
+    roc: bool,
+    slice: Option<&SliceCharts>,
+) -> Option<XyChart> {
     let (xs, ys) = unit_axes();
+    let of = slice.map_or(String::new(), |s| {
+        format!(" — {} ({} rows)", s.label, s.rows)
+    });
     let mut c = if roc {
         chart(
-            "roc",
-            "ROC curve".into(),
+            if slice.is_some() { "roc-slice" } else { "roc" },
+            format!("ROC curve{of}"),
             "false positive rate",
             "true positive rate",
             (xs, ys),
         )
     } else {
         chart(
-            "pr",
-            "Precision–recall curve".into(),
+            if slice.is_some() { "pr-slice" } else { "pr" },
+            format!("Precision–recall curve{of}"),
             "recall",
             "precision",
             (xs, ys),
@@ -408,6 +431,7 @@ fn distribution_chart(charts: &Charts) -> XyChart {
     let top = models(charts)
         .iter()
         .flat_map(|(_, _, m)| m.histogram.iter().copied())
+        .chain(charts.reference_histogram.iter().flatten().copied())
         .fold(0.0, f64::max)
         .max(1e-12);
     let xs = Scale {
@@ -430,10 +454,17 @@ fn distribution_chart(charts: &Charts) -> XyChart {
         (xs, ys),
     );
     let bins = HISTOGRAM_BINS as f64;
-    for (name, class, m) in models(charts) {
+    let mut drawn: Vec<(&str, &'static str, &[f64])> = models(charts)
+        .into_iter()
+        .map(|(n, c, m)| (n, c, m.histogram.as_slice()))
+        .collect();
+    if let Some(r) = &charts.reference_histogram {
+        drawn.push(("reference", "ref", r.as_slice()));
+    }
+    for (name, class, histogram) in drawn {
         // A step outline: each bin's share held across the bin.
         let mut pts = vec![(xs.at(lo), ys.at(0.0))];
-        for (k, &share) in m.histogram.iter().enumerate() {
+        for (k, &share) in histogram.iter().enumerate() {
             let a = lo + (hi - lo) * k as f64 / bins;
             let b = lo + (hi - lo) * (k + 1) as f64 / bins;
             pts.push((xs.at(a), ys.at(share)));
@@ -656,8 +687,16 @@ pub fn html(run: &Run, charts: &Charts) -> String {
         Verdict::Pass => ("pass", "passed"),
     };
     let xy: Vec<XyChart> = [
-        curve_chart(charts, run.threshold, true),
-        curve_chart(charts, run.threshold, false),
+        curve_chart(charts, run.threshold, true, None),
+        curve_chart(charts, run.threshold, false, None),
+        charts
+            .slice
+            .as_ref()
+            .and_then(|s| curve_chart(&s.charts, run.threshold, true, Some(s))),
+        charts
+            .slice
+            .as_ref()
+            .and_then(|s| curve_chart(&s.charts, run.threshold, false, Some(s))),
         calibration_chart(charts),
         Some(distribution_chart(charts)),
     ]

@@ -18,7 +18,7 @@ mod terminal;
 pub use budget::{Document, Section};
 pub use html::{
     CALIBRATION_BINS, CURVE_CAP, CURVE_TOLERANCE, Charts, HISTOGRAM_BINS, ModelCharts, SIZE_BUDGET,
-    html,
+    SliceCharts, html,
 };
 pub use json::{metrics_document, result_json};
 pub use junit::junit_xml;
