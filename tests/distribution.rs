@@ -77,6 +77,58 @@ fn distances_and_churn_match_scipy() {
     assert!(checked >= 60, "only {checked} values checked");
 }
 
+/// Feature columns against a reference, with missing values (a bin of their own) and
+/// categories (one bin per value of either sample): PSI and JS equal the numpy/scipy
+/// reference of `make_golden.py` to 1e-9.
+#[test]
+fn feature_psi_and_js_with_missing_values_and_categories_match_the_reference() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/distribution/expected.json");
+    let golden: Json =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("golden file")).expect("json");
+    let cases = golden["feature_cases"].as_array().expect("feature_cases");
+    assert!(cases.len() >= 5, "golden file lost feature cases");
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for case in cases {
+        let name = case["name"].as_str().expect("name");
+        let numbers = |j: &Json| -> Vec<Option<f64>> {
+            j.as_array().expect("array").iter().map(Json::as_f64).collect()
+        };
+        let texts = |j: &Json| -> Vec<Option<String>> {
+            j.as_array()
+                .expect("array")
+                .iter()
+                .map(|x| x.as_str().map(str::to_string))
+                .collect()
+        };
+        for (key, want) in case["expected"].as_object().expect("expected") {
+            let want = want.as_f64().expect("value");
+            let id: MetricId = key.parse().expect("metric id");
+            let bins = match id {
+                MetricId::Psi { bins } | MetricId::JsDivergence { bins } => bins,
+                other => panic!("no feature golden for {other}"),
+            };
+            let shares = if case["kind"] == "numeric" {
+                distribution::numeric_shares(&numbers(&case["a"]), &numbers(&case["b"]), bins)
+            } else {
+                distribution::categorical_shares(&texts(&case["a"]), &texts(&case["b"]))
+            };
+            let (p, q) = shares.expect("shares of non-empty samples");
+            let got = match id {
+                MetricId::Psi { .. } => distribution::psi_of_shares(&p, &q),
+                _ => distribution::js_of_shares(&p, &q),
+            };
+            checked += 1;
+            if (got - want).abs() > TOLERANCE {
+                failures.push(format!("{name} {key}: got {got}, reference {want}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked >= 20, "only {checked} values checked");
+}
+
 fn json_of(path: &Path) -> Json {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

@@ -13,6 +13,12 @@ Deterministic (fixed seed). Writes expected.json beside this file:
 where `a` plays the candidate (actual) and `b` the baseline (expected). Floats are written
 with repr so they parse back bit-exact.
 
+`feature_cases` hold feature columns against a reference sample, with missing values
+(`null`): numeric ones get the expected sample's quantile bins over its present values plus a
+bin for the missing values (shares of all rows); categorical ones one bin per value of
+either sample, missing included:
+  {"name", "kind": "numeric" | "categorical", "a", "b", "expected": {"<metric id>": x}}
+
 Run from anywhere:  python3 tests/golden/distribution/make_golden.py
 """
 
@@ -45,6 +51,70 @@ def psi(actual, expected, bins):
 def js(actual, expected, bins):
     p, q = shares(actual, expected, bins)
     return float(distance.jensenshannon(p, q, base=2) ** 2)
+
+
+def feature_shares(actual, expected, bins):
+    a = np.array([x for x in actual if x is not None], float)
+    e = np.array([x for x in expected if x is not None], float)
+    edges = np.unique(np.quantile(e, np.arange(1, bins) / bins))
+    def share(x, n):
+        if len(x) == 0:
+            s = np.zeros(len(edges) + 1)
+        else:
+            s = np.bincount(np.searchsorted(edges, x, side="right"), minlength=len(edges) + 1) / n
+        return np.append(s, (n - len(x)) / n)
+    return share(a, len(actual)), share(e, len(expected))
+
+
+def category_shares(actual, expected):
+    values = sorted(set(actual) | set(expected), key=lambda v: (v is not None, v or ""))
+    p = np.array([sum(1 for x in actual if x == v) for v in values], float) / len(actual)
+    q = np.array([sum(1 for x in expected if x == v) for v in values], float) / len(expected)
+    return p, q
+
+
+def psi_of(p, q):
+    p, q = np.maximum(p, EPS), np.maximum(q, EPS)
+    return float(np.sum((p - q) * np.log(p / q)))
+
+
+def js_of(p, q):
+    return float(distance.jensenshannon(p, q, base=2) ** 2)
+
+
+def feature_cases():
+    rng = np.random.default_rng(20261201)
+    out = []
+
+    def numeric(name, a, b):
+        exp = {}
+        for bins in (10, 4):
+            p, q = feature_shares(a, b, bins)
+            exp[f"psi({bins})"] = psi_of(p, q)
+            exp[f"js_divergence({bins})"] = js_of(p, q)
+        out.append({"name": name, "kind": "numeric", "a": a, "b": b, "expected": exp})
+
+    def categorical(name, a, b):
+        p, q = category_shares(a, b)
+        v = {"psi": psi_of(p, q), "js": js_of(p, q)}
+        # Categorical bins do not depend on `bins`.
+        exp = {"psi(10)": v["psi"], "psi(4)": v["psi"], "js_divergence(10)": v["js"], "js_divergence(4)": v["js"]}
+        out.append({"name": name, "kind": "categorical", "a": a, "b": b, "expected": exp})
+
+    def with_missing(x, share):
+        return [None if rng.random() < share else round(float(v), 4) for v in x]
+
+    numeric("amount_missing", with_missing(rng.lognormal(3.6, 1.1, 400), 0.1), with_missing(rng.lognormal(3.8, 1.0, 600), 0.03))
+    numeric("missing_only_actual", [None, None, None], [1.0, 2.0, None, 3.0])
+    numeric("ties_missing", with_missing(np.round(rng.random(300) * 3), 0.2), with_missing(np.round(rng.random(300) * 3), 0.0))
+    countries = ["DE", "FR", "MX", "US"]
+    categorical(
+        "country_missing",
+        [None if rng.random() < 0.05 else str(rng.choice(countries, p=[0.4, 0.3, 0.2, 0.1])) for _ in range(500)],
+        [None if rng.random() < 0.01 else str(rng.choice(countries, p=[0.25, 0.25, 0.25, 0.25])) for _ in range(800)],
+    )
+    categorical("new_category", ["DE", "DE", "NG", "FR"], ["DE", "FR", "FR", "FR", "US"])
+    return out
 
 
 def cases():
@@ -106,6 +176,7 @@ def main():
             "threshold": t,
             "expected": expected,
         })
+    result["feature_cases"] = feature_cases()
     with open(os.path.join(HERE, "expected.json"), "w") as f:
         json.dump(result, f, indent=1)
         f.write("\n")
