@@ -93,7 +93,11 @@ fn feature_psi_and_js_with_missing_values_and_categories_match_the_reference() {
     for case in cases {
         let name = case["name"].as_str().expect("name");
         let numbers = |j: &Json| -> Vec<Option<f64>> {
-            j.as_array().expect("array").iter().map(Json::as_f64).collect()
+            j.as_array()
+                .expect("array")
+                .iter()
+                .map(Json::as_f64)
+                .collect()
         };
         let texts = |j: &Json| -> Vec<Option<String>> {
             j.as_array()

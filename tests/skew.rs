@@ -359,3 +359,34 @@ fn bad_skew_inputs_are_exit_2_naming_file_column_and_ids() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `modelgate sql` groups by the predictions' slice columns only: a skew gate's
+/// `by: feature` is no column of the prediction tables.
+#[test]
+fn sql_leaves_the_skew_slicing_out() {
+    let gates = "  - metric: roc_auc\n    min: 0.5\n    by: country\n  - metric: skew_mismatch_rate\n    by: feature\n    max: 0.2\n";
+    let (_dir, cfg) = setup(SKEW, gates);
+    let out = modelgate()
+        .args([
+            "sql",
+            "--dialect",
+            "duckdb",
+            "--candidate-table",
+            "c",
+            "--baseline-table",
+            "b",
+            "--config",
+        ])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let sql = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(sql.contains("\"country\""), "{sql}");
+    assert!(!sql.contains("\"feature\""), "{sql}");
+}
