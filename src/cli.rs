@@ -1,4 +1,4 @@
-//! Command-line interface (CONTRACT §1).
+//! Command-line interface (docs/contract.md §1).
 
 use std::path::PathBuf;
 

@@ -77,6 +77,16 @@ fn scores_and_features_are_gated_against_the_reference() {
         .assert()
         .code(1);
     let j: Json = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let schema: Json = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/result.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut problems = Vec::new();
+    crate::contract::keys_allowed(&schema, &j, "$", &mut problems);
+    assert!(problems.is_empty(), "{problems:#?}");
     // The reference file is an input of the run: path, hash and rows.
     assert_eq!(j["inputs"]["reference"]["rows"], 2000);
     assert_eq!(

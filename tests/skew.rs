@@ -102,6 +102,18 @@ fn skew_gates_judge_each_feature_and_report_the_worst_with_example_ids() {
     );
     assert_eq!(code, Some(1), "{stderr}");
 
+    // Every key is one docs/result.schema.json documents (closed objects).
+    let schema: Json = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/result.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut problems = Vec::new();
+    crate::contract::keys_allowed(&schema, &doc, "$", &mut problems);
+    assert!(problems.is_empty(), "{problems:#?}");
+
     // Inputs: both files, hashed and counted.
     assert_eq!(doc["inputs"]["skew_offline"]["rows"], 200);
     assert_eq!(doc["inputs"]["skew_online"]["rows"], 197);

@@ -9,6 +9,7 @@ mod ci_integration;
 mod cli;
 mod cli_errors;
 mod comment_html;
+mod contract;
 mod distribution;
 mod drift_reference;
 mod dtypes;

@@ -184,7 +184,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         return Ok(run.exit_code());
     }
 
-    // Every requested file is written before any network call (CONTRACT §1).
+    // Every requested file is written before any network call (docs/contract.md §1).
     let mut document = report::markdown(&run);
     // The comment links to the HTML report where the CI says its artifacts live.
     if let Some(link) = args
@@ -320,7 +320,7 @@ fn annotations(run: &Run) -> Vec<publish::Annotation> {
                     slice_label(&o.slice)
                 }
             ),
-            message: o.reason.clone(),
+            message: report::reason(o, run.confidence),
         });
     unjudged.chain(failed).collect()
 }
@@ -393,8 +393,8 @@ fn summary(run: &Run) -> String {
                     .map(report::waiver_text)
                     .unwrap_or_default(),
             ),
-            _ if o.blocks() => (paint("31", "fail"), o.reason.clone()),
-            _ => (paint("33", "warn"), o.reason.clone()),
+            _ if o.blocks() => (paint("31", "fail"), report::reason(o, run.confidence)),
+            _ => (paint("33", "warn"), report::reason(o, run.confidence)),
         };
         let at = if o.slice.is_empty() {
             String::new()
@@ -498,7 +498,10 @@ fn explain(spec: &Spec, run: &Run, id: &str) -> String {
         if let Some(d) = o.detectable {
             s.push_str(&format!("    detectable change (80% power): {d:.6}\n"));
         }
-        s.push_str(&format!("    because: {}\n", escape::terminal(&o.reason)));
+        s.push_str(&format!(
+            "    because: {}\n",
+            escape::terminal(&report::reason(o, run.confidence))
+        ));
     }
     s
 }

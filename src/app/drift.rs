@@ -276,9 +276,9 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, inputs: &Inputs) -> Vec<(usize
                         &inputs.reference.features,
                         rf_rows,
                     );
-                    value_of(g.metric, &ev, &rf).map_err(|u| u.reason().to_string())
+                    value_of(g.metric, &ev, &rf)
                 }
-                None => Err("undefined: no reference rows in this slice".to_string()),
+                None => Err(Undefined::NoReferenceRows),
             };
             measured.push(Measured {
                 slice: key.clone(),
@@ -288,7 +288,7 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, inputs: &Inputs) -> Vec<(usize
                 baseline: None,
                 delta: None,
                 mcnemar: None,
-                mcnemar_context: Vec::new(),
+                mcnemar_context: None,
             });
         }
         out.push((gi, measured));

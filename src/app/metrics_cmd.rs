@@ -1,7 +1,7 @@
 //! `modelgate metrics`: one file's metrics, overall and per slice.
 
 use crate::cli::{Format, MetricsArgs};
-use crate::data::{self, LabelValue, Request};
+use crate::data::{self, LabelValue, Request, Vocabulary};
 use crate::measure::{self, MetricsRow};
 use crate::metrics::{MetricId, Plan, Ranked};
 use crate::report::{metrics_csv, metrics_document, metrics_markdown, metrics_table};
@@ -62,10 +62,8 @@ pub fn metrics(args: &MetricsArgs) -> Result<String, Error> {
         normalise_weights: true,
         max_slices: data::DEFAULT_MAX_SLICES,
     };
-    let paired = data::load(&req).map_err(|mut e| {
-        e.message = for_flags(&e.message);
-        Error::Data(e)
-    })?;
+    // The loader's fixes are worded for flags: `metrics` has no config file.
+    let paired = data::load(&req).map_err(|e| Error::Data(e.in_words_of(Vocabulary::Flags)))?;
     let in_unit = paired.candidate.iter().all(|s| (0.0..=1.0).contains(s));
     if !in_unit {
         if let Some(m) = ids
@@ -116,36 +114,4 @@ pub fn metrics(args: &MetricsArgs) -> Result<String, Error> {
         out.push_str("\n(scores leave [0, 1]: log_loss, brier and ece are not shown)\n");
     }
     Ok(out)
-}
-
-/// The loader's hints speak of the config file; `metrics` has none, its names come from
-/// flags. Each config phrase the loader uses becomes the flag that does the same.
-fn for_flags(message: &str) -> String {
-    const PHRASES: [(&str, &str); 7] = [
-        (
-            "; set the right name under `columns:` in the config",
-            "; name it with --label, --score, --id, --weight or --by",
-        ),
-        (
-            "; set it under `columns:`",
-            "; pass that name with --label, --score, --id, --weight or --by",
-        ),
-        (
-            "set `positive:` in the config to the label value that means positive",
-            "pass --positive with the label value that means positive",
-        ),
-        ("the configured `positive:` value", "the --positive value"),
-        (" (relative paths are relative to the config file)", ""),
-        (
-            "more than `max_slices` (",
-            "more than the limit of `metrics` (",
-        ),
-        (", or raise `max_slices`", ""),
-    ];
-    let mut m = message.to_string();
-    for (from, to) in PHRASES {
-        m = m.replace(from, to);
-    }
-    // `e.g. `positive: x`` → `e.g. `--positive x``.
-    m.replace("e.g. `positive: ", "e.g. `--positive ")
 }

@@ -64,7 +64,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit code (CONTRACT §2).
+    /// The process exit code (docs/contract.md §2).
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Publish { .. } => 3,

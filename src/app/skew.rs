@@ -8,6 +8,7 @@
 use crate::config::{SKEW_BY, Spec};
 use crate::data::{self, DataError, Feature};
 use crate::measure::{Estimate, Measured};
+use crate::metrics::Undefined;
 use crate::metrics::skew::{self as metric, FeatureSkew};
 use crate::report::SkewSummary;
 
@@ -83,7 +84,11 @@ fn measured(f: &FeatureSkew, m: crate::metrics::MetricId) -> Measured {
         .value(m)
         .unwrap_or(Err(metric::SkewUndefined::NoIds))
         .map(Estimate::point)
-        .map_err(|u| u.reason().to_string());
+        .map_err(|u| match u {
+            metric::SkewUndefined::NothingCompared => Undefined::NothingCompared,
+            metric::SkewUndefined::NotNumeric => Undefined::NotNumeric,
+            metric::SkewUndefined::NoIds => Undefined::Empty,
+        });
     Measured {
         slice: vec![(SKEW_BY.to_string(), Some(f.name.clone()))],
         rows: f.ids,
@@ -92,6 +97,6 @@ fn measured(f: &FeatureSkew, m: crate::metrics::MetricId) -> Measured {
         baseline: None,
         delta: None,
         mcnemar: None,
-        mcnemar_context: Vec::new(),
+        mcnemar_context: None,
     }
 }

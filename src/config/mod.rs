@@ -56,7 +56,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// The rule a gate applies (CONTRACT §3).
+/// The rule a gate applies (docs/contract.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
     /// Candidate ≥ limit (for lower-is-better metrics too: `min` is on the raw value).
@@ -242,7 +242,7 @@ pub struct Spec {
     pub policies: Vec<(String, String)>,
 }
 
-/// Command-line values that override the file's (CONTRACT §1).
+/// Command-line values that override the file's (docs/contract.md §1).
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     /// `--candidate`.

@@ -365,7 +365,7 @@ impl OneOrMany {
     }
 }
 
-/// What the data must show for a gate to pass (CONTRACT §3, decision rules).
+/// What the data must show for a gate to pass (docs/contract.md §3, decision rules).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Evidence {

@@ -5,7 +5,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::read::Wanted;
-use super::{Cause, DataError, LabelValue, examples};
+use super::{Cause, DataError, Fix, LabelValue, examples};
 
 /// One file's validated columns, in file row order.
 pub(crate) struct Side {
@@ -254,7 +254,6 @@ pub(crate) fn labels(
     let s = series(path, frame, name)?;
     no_missing(path, s, name, "label")?;
     let dtype = s.dtype().clone();
-    let hint = "set `positive:` in the config to the label value that means positive";
 
     // Fast paths: booleans and numbers.
     if dtype.is_bool() {
@@ -316,7 +315,6 @@ pub(crate) fn labels(
             &values,
             |v| v == pos,
             positive.is_some(),
-            hint,
             |v| format!("{v}"),
         );
     }
@@ -337,7 +335,6 @@ pub(crate) fn labels(
                 &values,
                 |v| v == want,
                 true,
-                hint,
                 |v| format!("{v:?}"),
             )
         }
@@ -361,7 +358,7 @@ pub(crate) fn labels(
                     path,
                     Some(name),
                     format!(
-                        "row {} has label {:?}, which is neither 0/1 nor true/false (values seen: {}); {hint}, e.g. `positive: {}`",
+                        "row {} has label {:?}, which is neither 0/1 nor true/false (values seen: {})",
                         i + 1,
                         values[i],
                         distinct
@@ -369,9 +366,11 @@ pub(crate) fn labels(
                             .map(|d| format!("{d:?}"))
                             .collect::<Vec<_>>()
                             .join(", "),
-                        values[i]
                     ),
-                ));
+                )
+                .with_fix(Fix::Positive {
+                    example: Some(values[i].to_string()),
+                }));
             }
             Ok(values.iter().map(|v| norm(v) == Some(true)).collect())
         }
@@ -386,7 +385,6 @@ fn two_classes<T: PartialEq + Copy>(
     values: &[T],
     is_pos: impl Fn(T) -> bool,
     explicit: bool,
-    hint: &str,
     show: impl Fn(T) -> String,
 ) -> Result<Vec<bool>, DataError> {
     let mut distinct: Vec<T> = Vec::new();
@@ -425,11 +423,12 @@ fn two_classes<T: PartialEq + Copy>(
                 path,
                 Some(name),
                 format!(
-                    "row {} has label {}, which is neither 0 nor 1; {hint}",
+                    "row {} has label {}, which is neither 0 nor 1",
                     i + 1,
                     show(values[i])
                 ),
-            ));
+            )
+            .with_fix(Fix::Positive { example: None }));
         }
     } else if !out.iter().any(|&p| p) && distinct.len() == 2 {
         let seen: Vec<String> = distinct.iter().map(|v| show(*v)).collect();
@@ -437,10 +436,11 @@ fn two_classes<T: PartialEq + Copy>(
             path,
             Some(name),
             format!(
-                "no label equals the configured `positive:` value; values seen: {}",
+                "no label equals the positive label value; values seen: {}",
                 seen.join(", ")
             ),
-        ));
+        )
+        .with_fix(Fix::Positive { example: None }));
     }
     Ok(out)
 }

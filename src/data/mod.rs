@@ -160,6 +160,78 @@ pub struct DataError {
     /// The problem as data, for the classes a caller may want to tell apart;
     /// [`Cause::Other`] for the rest (the message says it all).
     pub cause: Box<Cause>,
+    /// The fix the error points to, worded in [`DataError::vocabulary`] by `Display`.
+    pub fix: Option<Fix>,
+    /// Whose words the fix uses: the caller chooses ([`DataError::in_words_of`]).
+    pub vocabulary: Vocabulary,
+}
+
+/// Whose words a fix is given in: the config file's keys (`check`, `validate`) or the
+/// `metrics` command's flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Vocabulary {
+    /// Config keys: `columns:`, `positive:`, `max_slices`, paths relative to the config.
+    #[default]
+    Config,
+    /// Command-line flags: `--label`, `--positive`, …; paths relative to the working folder.
+    Flags,
+}
+
+/// The fix an input error points to, as data; [`Fix::words`] says it in a vocabulary.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fix {
+    /// Name the right column for its role.
+    ColumnName,
+    /// Say which label value means positive, with an example value seen in the labels.
+    Positive {
+        /// A label value to show in the example.
+        example: Option<String>,
+    },
+    /// Check the path.
+    Path,
+    /// Slice by a coarser column (or raise the slice limit, where the caller has one).
+    CoarserSlices {
+        /// The limit in force.
+        max: usize,
+    },
+}
+
+impl Fix {
+    /// The fix as the tail of a message (it starts with its own separator).
+    pub fn words(&self, v: Vocabulary) -> String {
+        match (self, v) {
+            (Fix::ColumnName, Vocabulary::Config) => {
+                "; set the right name under `columns:` in the config".into()
+            }
+            (Fix::ColumnName, Vocabulary::Flags) => {
+                "; name it with --label, --score, --id, --weight or --by".into()
+            }
+            (Fix::Positive { example }, v) => {
+                let (say, eg) = match v {
+                    Vocabulary::Config => (
+                        "set `positive:` in the config to the label value that means positive",
+                        "`positive: ",
+                    ),
+                    Vocabulary::Flags => (
+                        "pass --positive with the label value that means positive",
+                        "`--positive ",
+                    ),
+                };
+                match example {
+                    Some(x) => format!("; {say}, e.g. {eg}{x}`"),
+                    None => format!("; {say}"),
+                }
+            }
+            (Fix::Path, Vocabulary::Config) => {
+                "; check the path (relative paths are relative to the config file)".into()
+            }
+            (Fix::Path, Vocabulary::Flags) => "; check the path".into(),
+            (Fix::CoarserSlices { max }, Vocabulary::Config) => {
+                format!("; slice by a coarser column, or raise `max_slices` ({max})")
+            }
+            (Fix::CoarserSlices { .. }, Vocabulary::Flags) => "; slice by a coarser column".into(),
+        }
+    }
 }
 
 /// What went wrong, as data. The message of a [`DataError`] built from a cause is the
@@ -301,7 +373,7 @@ impl fmt::Display for Cause {
                 };
                 write!(
                     f,
-                    "{what}, more than `max_slices` ({max}): slicing by a near-unique column judges nothing and costs memory; slice by a coarser column, or raise `max_slices`"
+                    "{what}, more than the limit of {max} slices: slicing by a near-unique column judges nothing and costs memory"
                 )
             }
             Cause::WeightSum => f.write_str(
@@ -318,7 +390,21 @@ impl DataError {
             column: column.map(str::to_string),
             message: message.into(),
             cause: Box::new(Cause::Other),
+            fix: None,
+            vocabulary: Vocabulary::Config,
         }
+    }
+
+    /// The same error pointing to `fix`.
+    pub(crate) fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// The same error, its fix worded for a caller that speaks `v`.
+    pub fn in_words_of(mut self, v: Vocabulary) -> Self {
+        self.vocabulary = v;
+        self
     }
 
     /// An error whose message is the cause's.
@@ -327,7 +413,12 @@ impl DataError {
             path: Some(path.to_path_buf()),
             column: column.map(str::to_string),
             message: cause.to_string(),
+            fix: match &cause {
+                Cause::TooManySlices { max, .. } => Some(Fix::CoarserSlices { max: *max }),
+                _ => None,
+            },
             cause: Box::new(cause),
+            vocabulary: Vocabulary::Config,
         }
     }
 }
@@ -341,7 +432,11 @@ impl fmt::Display for DataError {
         if let Some(c) = &self.column {
             write!(f, ", column `{c}`")?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", self.message)?;
+        match &self.fix {
+            Some(fix) => f.write_str(&fix.words(self.vocabulary)),
+            None => Ok(()),
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::lint::{self, CsvReport, CsvShape};
 use super::parquet_pages;
-use super::{Cause, DataError, sources};
+use super::{Cause, DataError, Fix, sources};
 
 /// The columns to read from one file.
 pub(crate) struct Wanted<'a> {
@@ -228,7 +228,7 @@ fn read_one(
 ) -> Result<(DataFrame, String), DataError> {
     let format = format_of(path)?;
     let meta = std::fs::metadata(path).map_err(|e| {
-        DataError::new(path, None, format!("cannot open the file: {e}; check the path (relative paths are relative to the config file)"))
+        DataError::new(path, None, format!("cannot open the file: {e}")).with_fix(Fix::Path)
     })?;
     if meta.is_dir() {
         return Err(DataError::new(path, None, "is a directory, not a file"));
@@ -633,7 +633,8 @@ fn scan(
                     list_columns(&available),
                     near_miss(name, &available)
                 ),
-            ));
+            )
+            .with_fix(Fix::ColumnName));
         }
     }
     lf.select(select).collect().map_err(fail)
@@ -661,8 +662,8 @@ fn near_miss(name: &str, available: &[String]) -> String {
     available
         .iter()
         .find(|a| a.to_ascii_lowercase() == lower || a.trim() == name)
-        .map(|a| format!(" (did you mean `{a}`? names are case- and space-sensitive); set it under `columns:`"))
-        .unwrap_or_else(|| "; set the right name under `columns:` in the config".to_string())
+        .map(|a| format!(" (did you mean `{a}`? names are case- and space-sensitive)"))
+        .unwrap_or_default()
 }
 
 fn kind(format: Format) -> &'static str {

@@ -1,20 +1,18 @@
-//! Gates: a checked rule plus measured values in, outcomes (pass / fail / skip, with a
-//! reason a reviewer understands) out.
+//! Gates: a checked rule plus measured values in, typed outcomes out: pass / fail / skip,
+//! the oriented quantity judged and [`Why`] as data (`report` writes the sentence).
 //!
 //! Every rule becomes a bound on one quantity: the candidate's value for `min`/`max`, the
 //! delta oriented so that positive is better for the relative rules. The decision itself
-//! (CONTRACT §3) is [`crate::stats::decision::decide`]; this stage adds slices, `min_slice`,
-//! multiple-comparison correction and the words.
+//! (docs/contract.md §3) is [`crate::stats::decision::decide`]; this stage adds slices,
+//! `min_slice` and the multiple-comparison correction.
 
 pub mod waive;
-
-use std::fmt::Write as _;
 
 use crate::config::{
     Correction, Evidence, GateSpec, MinSlice, OnNothingJudged, Rule, Severity, Test,
 };
-use crate::measure::{Estimate, Measured, SliceKey, Spread};
-use crate::metrics::{Direction, MetricId};
+use crate::measure::{Estimate, McNemarByClass, Measured, SliceKey, Spread};
+use crate::metrics::{Direction, MetricId, Undefined};
 use crate::stats::Interval;
 use crate::stats::correction;
 use crate::stats::decision::{self, Bound, Hypothesis};
@@ -139,12 +137,13 @@ pub struct Outcome {
     /// McNemar's counts, when McNemar was the test.
     pub mcnemar: Option<McNemar>,
     /// McNemar among positives / negatives for an accuracy gate.
-    pub mcnemar_context: Vec<(&'static str, McNemar)>,
-    /// One sentence a reviewer understands.
-    pub reason: String,
-    /// Why the slice was skipped, or why it failed without a comparison; `None` when the
-    /// rule was compared with its limit.
-    pub cause: Option<Cause>,
+    pub mcnemar_context: Option<McNemarByClass>,
+    /// The quantity the rule bounds, oriented; `None` when a value it needs is missing.
+    pub judged: Option<Judged>,
+    /// Why the status is what it is, as data (`report` words it).
+    pub why: Why,
+    /// The multiple-comparison correction of the gate (`significant` gates with `by`).
+    pub correction: Correction,
     /// The waiver that accepted this failure (status [`Status::Waived`]).
     pub waiver: Option<waive::Applied>,
 }
@@ -154,6 +153,112 @@ impl Outcome {
     pub fn blocks(&self) -> bool {
         self.status == Status::Fail && self.severity == Severity::Block
     }
+
+    /// [`Outcome::ci`] oriented like [`Outcome::judged`] (ends swapped when flipped).
+    pub fn oriented_ci(&self) -> Option<Interval> {
+        let iv = self.ci?;
+        Some(match self.judged {
+            Some(j) if j.flipped => Interval {
+                lo: -iv.hi,
+                hi: -iv.lo,
+            },
+            _ => iv,
+        })
+    }
+
+    /// Why the slice was skipped, or why it failed without a comparison; `None` when the
+    /// rule was compared with its limit.
+    pub fn cause(&self) -> Option<Cause> {
+        match &self.why {
+            Why::TooSmall(_) => Some(Cause::TooSmall),
+            Why::Undefined(_) => Some(Cause::Undefined),
+            Why::NonFinite { quantity, .. } => Some(Cause::NonFinite(*quantity)),
+            Why::Compared { .. } | Why::NoInterval => None,
+        }
+    }
+}
+
+/// The quantity a rule bounds, oriented so that the bound reads the same way for every
+/// metric: the candidate's value for `min`/`max`; for the relative rules the delta,
+/// negated when lower is better (so that positive is always better).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Judged {
+    /// The oriented value.
+    pub value: f64,
+    /// The bound it is held to.
+    pub bound: Bound,
+    /// True when `value` is the delta negated because lower is better.
+    pub flipped: bool,
+}
+
+/// Why an outcome has its status: the data a reviewer's sentence is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Why {
+    /// The rule was compared with its limit under the gate's evidence rule.
+    Compared {
+        /// Set when the slice family's correction changed the status.
+        corrected: Option<Corrected>,
+    },
+    /// Skipped: the slice is below `min_slice` in these counts.
+    TooSmall(Vec<Shortfall>),
+    /// A value the rule needs has none on these rows (a skip on a slice, a failure on the
+    /// whole data set).
+    Undefined(Missing),
+    /// A number the rule needs is NaN or infinite, so it was never compared (a failure).
+    NonFinite {
+        /// Which number.
+        quantity: Quantity,
+        /// Its value.
+        value: f64,
+    },
+    /// The evidence rule needs a confidence interval and none could be computed (a failure).
+    NoInterval,
+}
+
+/// One count of a slice below its `min_slice` floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shortfall {
+    /// Which count.
+    pub count: Count,
+    /// The slice's count.
+    pub have: u64,
+    /// The floor.
+    pub need: u64,
+}
+
+/// The counts `min_slice` sets floors on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    /// Rows.
+    Rows,
+    /// Positive rows.
+    Positives,
+    /// Negative rows.
+    Negatives,
+}
+
+/// Which value a rule needs is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// The candidate's metric is undefined.
+    Candidate(Undefined),
+    /// The baseline's metric is undefined.
+    Baseline(Undefined),
+    /// The delta is undefined (one side is).
+    Delta(Undefined),
+    /// A relative rule without a baseline.
+    NoBaseline,
+}
+
+/// A status the slice family's correction changed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Corrected {
+    /// Slices in the family.
+    pub family: usize,
+    /// The adjusted p-value.
+    pub adjusted: f64,
+    /// The significance level it was held to.
+    pub alpha: f64,
 }
 
 /// The overall verdict.
@@ -221,7 +326,7 @@ impl Verdict {
         }
     }
 
-    /// The process exit code (CONTRACT §2).
+    /// The process exit code (docs/contract.md §2).
     pub fn exit_code(&self) -> i32 {
         match self {
             Verdict::Fail => 1,
@@ -278,7 +383,7 @@ pub fn not_judged(gates: &[GateSpec], outcomes: &[Outcome]) -> Vec<NotJudged> {
                 return None;
             }
             let slices = mine.len();
-            let count = |c: Cause| mine.iter().filter(|o| o.cause == Some(c)).count();
+            let count = |c: Cause| mine.iter().filter(|o| o.cause() == Some(c)).count();
             let why = if slices == 0 {
                 NothingJudged::NoSlices
             } else if !g.by.is_empty() && mine.iter().all(|o| o.rows == 1) {
@@ -310,12 +415,21 @@ pub struct Settings {
     pub confidence: f64,
 }
 
-/// The quantity a rule bounds, oriented so that the bound reads the same way for every metric.
-struct Judged {
+/// [`Judged`] with the spread of its estimate, for p-values and detectable effects.
+struct Judging {
     est: Estimate,
     bound: Bound,
-    /// True when `est` is the delta negated because lower is better.
     flipped: bool,
+}
+
+impl Judging {
+    fn public(&self) -> Judged {
+        Judged {
+            value: self.est.value,
+            bound: self.bound,
+            flipped: self.flipped,
+        }
+    }
 }
 
 fn judged(
@@ -323,31 +437,31 @@ fn judged(
     cand: &Estimate,
     base: Option<f64>,
     delta: Option<&Estimate>,
-) -> Option<Judged> {
+) -> Option<Judging> {
     let lower_better = g.metric.direction() == Direction::LowerIsBetter;
     let oriented = |d: &Estimate| if lower_better { d.negated() } else { d.clone() };
     Some(match g.rule {
-        Rule::Min => Judged {
+        Rule::Min => Judging {
             est: cand.clone(),
             bound: Bound::AtLeast(g.limit),
             flipped: false,
         },
-        Rule::Max => Judged {
+        Rule::Max => Judging {
             est: cand.clone(),
             bound: Bound::AtMost(g.limit),
             flipped: false,
         },
-        Rule::MaxRegression => Judged {
+        Rule::MaxRegression => Judging {
             est: oriented(delta?),
             bound: Bound::AtLeast(-g.limit),
             flipped: lower_better,
         },
-        Rule::MaxRegressionRel => Judged {
+        Rule::MaxRegressionRel => Judging {
             est: oriented(delta?),
             bound: Bound::AtLeast(-g.limit * base?.abs()),
             flipped: lower_better,
         },
-        Rule::MinImprovement => Judged {
+        Rule::MinImprovement => Judging {
             est: oriented(delta?),
             bound: Bound::AtLeast(g.limit),
             flipped: lower_better,
@@ -406,235 +520,24 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
             rows: m.rows,
             positives: m.positives,
             mcnemar: m.mcnemar,
-            mcnemar_context: m.mcnemar_context.clone(),
-            reason: String::new(),
-            cause: None,
+            mcnemar_context: m.mcnemar_context,
+            judged: None,
+            why: Why::Compared { corrected: None },
+            correction: g.correction,
             waiver: None,
         };
-        let delta_est = m.delta.as_ref().and_then(|d| d.as_ref().ok());
-        let detectable_se = if g.rule.is_relative() {
-            delta_est.and_then(|d| d.spread.se())
-        } else {
-            m.candidate.as_ref().ok().and_then(|c| c.spread.se())
-        };
-        let detectable = detectable_se
-            .map(|se| decision::min_detectable_effect(se, settings.confidence, 0.8))
-            .filter(|x| x.is_finite());
-
-        if sliced {
-            let ms = settings.min_slice;
-            let negatives = m.rows.saturating_sub(m.positives);
-            let mut short = Vec::new();
-            if m.rows < ms.rows {
-                short.push(format!("{} rows < {}", m.rows, ms.rows));
-            }
-            // Skew gates judge feature files, which have no labels.
-            let labelled = !g.metric.is_skew();
-            if labelled && m.positives < ms.positives {
-                short.push(format!("{} positives < {}", m.positives, ms.positives));
-            }
-            if labelled && negatives < ms.negatives {
-                short.push(format!("{negatives} negatives < {}", ms.negatives));
-            }
-            if !short.is_empty() {
-                o.detectable = detectable;
-                o.cause = Some(Cause::TooSmall);
-                o.reason = format!(
-                    "slice too small to judge ({}; see `min_slice`)",
-                    short.join(", ")
-                );
-                if let Some(d) = detectable {
-                    let _ = write!(
-                        o.reason,
-                        "; it could only detect a change of about {}",
-                        num(d)
-                    );
-                }
-                out.push(o);
-                continue;
-            }
-        }
-
-        let unusable = |why: &str, o: &mut Outcome| {
-            o.cause = Some(Cause::Undefined);
-            if sliced {
-                o.status = Status::Skip;
-                o.reason = format!("not judged on this slice: {why}");
-            } else {
-                o.status = Status::Fail;
-                o.reason = format!(
-                    "{} cannot be computed on the whole data set: {why}",
-                    g.metric
-                );
-            }
-        };
-        let cand = match &m.candidate {
-            Ok(c) => c,
-            Err(why) => {
-                unusable(&format!("candidate {why}"), &mut o);
-                out.push(o);
-                continue;
-            }
-        };
-        let base = match (&m.baseline, g.rule.is_relative()) {
-            (Some(Ok(b)), _) => Some(*b),
-            (Some(Err(why)), true) => {
-                unusable(&format!("baseline {why}"), &mut o);
-                out.push(o);
-                continue;
-            }
-            _ => None,
-        };
-        let delta = match (&m.delta, g.rule.is_relative()) {
-            (Some(Ok(d)), _) => Some(d),
-            (Some(Err(why)), true) => {
-                unusable(why, &mut o);
-                out.push(o);
-                continue;
-            }
-            _ => None,
-        };
-        let Some(j) = judged(g, cand, base, delta) else {
-            unusable("no baseline to compare with", &mut o);
-            out.push(o);
-            continue;
-        };
-        // The interval in the JSON is unoriented, like `delta`.
-        o.ci = if g.rule.is_relative() {
-            delta.and_then(|d| d.interval)
-        } else {
-            cand.interval
-        };
-
-        // A NaN or an infinity is never compared with a limit: the gate fails and says
-        // which number it was (a point gate ignores an interval it does not use).
-        if let Some((what, value)) = non_finite(g, cand, base, delta, &j) {
-            if g.evidence == Evidence::Point && what == Quantity::Interval {
-                o.ci = None;
-            } else {
-                o.status = Status::Fail;
-                o.cause = Some(Cause::NonFinite(what));
-                o.ci = o.ci.filter(|iv| iv.lo.is_finite() && iv.hi.is_finite());
-                o.reason = format!(
-                    "{}: the {} is {value}, not a finite number, so it was never compared with the limit; check the scores and weights of these rows",
-                    g.metric,
-                    quantity_words(what)
-                );
-                out.push(o);
-                continue;
-            }
-        }
-        let interval = j
-            .est
-            .interval
-            .filter(|iv| iv.lo.is_finite() && iv.hi.is_finite());
-
-        match decision::decide(
-            j.est.value,
-            interval,
-            j.bound,
-            to_stats_evidence(g.evidence),
-        ) {
-            Ok(d) => {
-                o.status = if d.pass { Status::Pass } else { Status::Fail };
-                o.inconclusive = d.inconclusive;
-            }
-            Err(_) => {
-                o.status = Status::Fail;
-                o.reason = format!(
-                    "`evidence: {}` needs a confidence interval and none could be computed on these rows",
-                    g.evidence.as_str()
-                );
-                out.push(o);
-                continue;
-            }
-        }
-        if o.inconclusive {
-            o.detectable = detectable;
-        }
-        // The p-value of the hypothesis this gate decides, for every gate with a spread.
-        let (p, of) = match (g.test, &m.mcnemar) {
-            // McNemar tests equal error rates; it speaks only to a regression.
-            (Test::Mcnemar, Some(mc)) => (
-                decision::PValue {
-                    value: if j.est.value < 0.0 { mc.p } else { 1.0 },
-                    bound: false,
-                },
-                Hypothesis::Regression,
-            ),
-            _ => {
-                let (bound, of) = if g.evidence == Evidence::Confident {
-                    (j.bound.mirrored(), Hypothesis::LimitHeld)
-                } else {
-                    (j.bound, Hypothesis::LimitBroken)
-                };
-                let p = match &j.est.spread {
-                    Spread::Normal(se) => decision::PValue {
-                        value: decision::margin_p_normal(j.est.value, *se, bound),
-                        bound: false,
-                    },
-                    Spread::Replicates(r) => decision::margin_p_bootstrap(r, bound),
-                    Spread::None => decision::PValue {
-                        value: f64::NAN,
-                        bound: false,
-                    },
-                };
-                (p, of)
-            }
-        };
-        if !matches!(j.est.spread, Spread::None) || of == Hypothesis::Regression {
-            o.p_value = Some(p.value);
-            o.p_value_bound = p.bound;
-            o.p_value_of = Some(of);
-        }
-        if g.evidence == Evidence::Significant {
-            let p = p.value;
-            if g.test == Test::Mcnemar && !sliced && !p.is_finite() {
-                o.status = Status::Fail;
-                o.cause = Some(Cause::NonFinite(Quantity::PValue));
-                o.reason = format!(
-                    "{}: McNemar's p-value is {p}, not a finite number, so it was never compared with α",
-                    g.metric
-                );
-                out.push(o);
-                continue;
-            }
-            if g.test == Test::Mcnemar && !sliced {
-                o.status = if p < alpha {
-                    Status::Fail
-                } else {
-                    Status::Pass
-                };
-            }
-            if sliced && p.is_finite() {
-                family.push((out.len(), p));
-            }
-        }
-        o.reason = reason(g, &o, &j, settings.confidence);
-        if let (true, Some(d)) = (o.inconclusive, o.detectable) {
-            let _ = write!(
-                o.reason,
-                "; these rows can only detect a change of about {} or more (80% power)",
-                num(d)
-            );
-        }
-        if let Some(mc) = &o.mcnemar {
-            let on = match g.metric {
-                MetricId::Recall => " among positives",
-                MetricId::Specificity => " among negatives",
-                _ => "",
-            };
-            let _ = write!(o.reason, "; McNemar{on}: {}", mcnemar_text(mc));
-            for (what, c) in &o.mcnemar_context {
-                let _ = write!(o.reason, "; {what}: {}", mcnemar_text(c));
-            }
+        let p = judge_slice(g, m, settings, &mut o);
+        if let Some(p) = p
+            && sliced
+        {
+            family.push((out.len(), p));
         }
         out.push(o);
     }
 
     // Correct the slice family of a `significant` gate: fail iff the adjusted margin
-    // p-value is below α. Without correction the interval rule above already decided
-    // (except McNemar, which decides by its p-value).
+    // p-value is below α. Without correction the interval rule already decided (except
+    // McNemar, which decides by its p-value).
     if !family.is_empty() {
         let ps: Vec<f64> = family.iter().map(|(_, p)| *p).collect();
         let adjusted = correction::adjust(&ps, to_stats_correction(g.correction));
@@ -646,28 +549,190 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
                 // Uncorrected: the interval rule already decided.
                 continue;
             }
-            let fails = adj < alpha;
             let was = o.status;
-            o.status = if fails { Status::Fail } else { Status::Pass };
+            o.status = if adj < alpha {
+                Status::Fail
+            } else {
+                Status::Pass
+            };
             if was != o.status {
-                let method = match g.correction {
-                    Correction::Holm => "Holm",
-                    Correction::Bh => "Benjamini–Hochberg",
-                    Correction::None => "uncorrected",
+                o.why = Why::Compared {
+                    corrected: Some(Corrected {
+                        family: family.len(),
+                        adjusted: adj,
+                        alpha,
+                    }),
                 };
-                let _ = write!(
-                    o.reason,
-                    "; after {method} correction over {} slices the adjusted p = {} {} α = {}, so it {}",
-                    family.len(),
-                    num(adj),
-                    if fails { "<" } else { "≥" },
-                    num(alpha),
-                    if fails { "fails" } else { "passes" }
-                );
             }
         }
     }
     out
+}
+
+/// Judges one slice into `o`; returns the p-value that joins the slice family's correction
+/// (finite margin p-values of `significant` gates).
+fn judge_slice(g: &GateSpec, m: &Measured, settings: &Settings, o: &mut Outcome) -> Option<f64> {
+    let sliced = !g.by.is_empty();
+    let alpha = 1.0 - settings.confidence;
+    let delta_est = m.delta.as_ref().and_then(|d| d.as_ref().ok());
+    let detectable_se = if g.rule.is_relative() {
+        delta_est.and_then(|d| d.spread.se())
+    } else {
+        m.candidate.as_ref().ok().and_then(|c| c.spread.se())
+    };
+    let detectable = detectable_se
+        .map(|se| decision::min_detectable_effect(se, settings.confidence, 0.8))
+        .filter(|x| x.is_finite());
+    let base = m.baseline.as_ref().and_then(|b| b.as_ref().ok().copied());
+    let judging = m
+        .candidate
+        .as_ref()
+        .ok()
+        .and_then(|c| judged(g, c, base, delta_est));
+    o.judged = judging.as_ref().map(Judging::public);
+
+    if sliced {
+        let short = shortfalls(m, settings.min_slice, !g.metric.is_skew());
+        if !short.is_empty() {
+            o.detectable = detectable;
+            o.why = Why::TooSmall(short);
+            return None;
+        }
+    }
+    // A value the rule needs is undefined: a skip on a slice, a failure on the whole set.
+    let missing = match (&m.candidate, &m.baseline, &m.delta, g.rule.is_relative()) {
+        (Err(u), ..) => Some(Missing::Candidate(*u)),
+        (_, Some(Err(u)), _, true) => Some(Missing::Baseline(*u)),
+        (_, _, Some(Err(u)), true) => Some(Missing::Delta(*u)),
+        _ if judging.is_none() => Some(Missing::NoBaseline),
+        _ => None,
+    };
+    let (Some(j), None) = (judging, missing) else {
+        o.status = if sliced { Status::Skip } else { Status::Fail };
+        o.why = Why::Undefined(missing.unwrap_or(Missing::NoBaseline));
+        return None;
+    };
+    let Ok(cand) = &m.candidate else {
+        return None;
+    };
+    let delta = if g.rule.is_relative() {
+        delta_est
+    } else {
+        None
+    };
+    // The interval in the JSON is unoriented, like `delta`.
+    o.ci = if g.rule.is_relative() {
+        delta.and_then(|d| d.interval)
+    } else {
+        cand.interval
+    };
+
+    // A NaN or an infinity is never compared with a limit: the gate fails and says which
+    // number it was (a point gate ignores an interval it does not use).
+    if let Some((quantity, value)) = non_finite(g, cand, base, delta, &j) {
+        if g.evidence == Evidence::Point && quantity == Quantity::Interval {
+            o.ci = None;
+        } else {
+            o.status = Status::Fail;
+            o.ci = o.ci.filter(|iv| iv.lo.is_finite() && iv.hi.is_finite());
+            o.why = Why::NonFinite { quantity, value };
+            return None;
+        }
+    }
+    let interval = j
+        .est
+        .interval
+        .filter(|iv| iv.lo.is_finite() && iv.hi.is_finite());
+    match decision::decide(
+        j.est.value,
+        interval,
+        j.bound,
+        to_stats_evidence(g.evidence),
+    ) {
+        Ok(d) => {
+            o.status = if d.pass { Status::Pass } else { Status::Fail };
+            o.inconclusive = d.inconclusive;
+        }
+        Err(_) => {
+            o.status = Status::Fail;
+            o.why = Why::NoInterval;
+            return None;
+        }
+    }
+    if o.inconclusive {
+        o.detectable = detectable;
+    }
+    // The p-value of the hypothesis this gate decides, for every gate with a spread.
+    let (p, of) = match (g.test, &m.mcnemar) {
+        // McNemar tests equal error rates; it speaks only to a regression.
+        (Test::Mcnemar, Some(mc)) => (
+            decision::PValue {
+                value: if j.est.value < 0.0 { mc.p } else { 1.0 },
+                bound: false,
+            },
+            Hypothesis::Regression,
+        ),
+        _ => {
+            let (bound, of) = if g.evidence == Evidence::Confident {
+                (j.bound.mirrored(), Hypothesis::LimitHeld)
+            } else {
+                (j.bound, Hypothesis::LimitBroken)
+            };
+            let p = match &j.est.spread {
+                Spread::Normal(se) => decision::PValue {
+                    value: decision::margin_p_normal(j.est.value, *se, bound),
+                    bound: false,
+                },
+                Spread::Replicates(r) => decision::margin_p_bootstrap(r, bound),
+                Spread::None => decision::PValue {
+                    value: f64::NAN,
+                    bound: false,
+                },
+            };
+            (p, of)
+        }
+    };
+    if !matches!(j.est.spread, Spread::None) || of == Hypothesis::Regression {
+        o.p_value = Some(p.value);
+        o.p_value_bound = p.bound;
+        o.p_value_of = Some(of);
+    }
+    if g.evidence != Evidence::Significant {
+        return None;
+    }
+    let p = p.value;
+    if g.test == Test::Mcnemar && !sliced {
+        if !p.is_finite() {
+            o.status = Status::Fail;
+            o.why = Why::NonFinite {
+                quantity: Quantity::PValue,
+                value: p,
+            };
+            return None;
+        }
+        o.status = if p < alpha {
+            Status::Fail
+        } else {
+            Status::Pass
+        };
+    }
+    (sliced && p.is_finite()).then_some(p)
+}
+
+/// The counts of a slice below its `min_slice` floors.
+/// `labelled` is false for skew gates: feature files have no labels, so only rows count.
+fn shortfalls(m: &Measured, ms: MinSlice, labelled: bool) -> Vec<Shortfall> {
+    let negatives = m.rows.saturating_sub(m.positives);
+    [
+        (Count::Rows, m.rows, ms.rows),
+        (Count::Positives, m.positives, ms.positives),
+        (Count::Negatives, negatives, ms.negatives),
+    ]
+    .into_iter()
+    .filter(|(count, _, _)| labelled || *count == Count::Rows)
+    .filter(|(_, have, need)| have < need)
+    .map(|(count, have, need)| Shortfall { count, have, need })
+    .collect()
 }
 
 /// The first number the rule needs that is NaN or infinite, with its value.
@@ -676,7 +741,7 @@ fn non_finite(
     cand: &Estimate,
     base: Option<f64>,
     delta: Option<&Estimate>,
-    j: &Judged,
+    j: &Judging,
 ) -> Option<(Quantity, f64)> {
     let mut checks = vec![(Quantity::Candidate, cand.value)];
     if g.rule.is_relative() {
@@ -693,138 +758,6 @@ fn non_finite(
         checks.push((Quantity::Interval, iv.hi));
     }
     checks.into_iter().find(|(_, v)| !v.is_finite())
-}
-
-fn quantity_words(q: Quantity) -> &'static str {
-    match q {
-        Quantity::Candidate => "candidate's value",
-        Quantity::Baseline => "baseline's value",
-        Quantity::Delta => "delta (candidate − baseline)",
-        Quantity::Limit => "limit (scaled by the baseline)",
-        Quantity::Interval => "confidence interval",
-        Quantity::PValue => "p-value",
-    }
-}
-
-/// Formats a number for prose: four significant decimals, no trailing zeros.
-pub fn num(x: f64) -> String {
-    if !x.is_finite() {
-        return format!("{x}");
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let a = x.abs();
-    let s = if !(1e-4..1e6).contains(&a) {
-        format!("{x:.3e}")
-    } else if a >= 100.0 {
-        format!("{x:.2}")
-    } else {
-        // Four decimals, more for small numbers so that two significant digits show.
-        let decimals = if a >= 0.01 {
-            4
-        } else {
-            (2.0 - a.log10().floor()) as usize
-        }
-        .min(8);
-        format!("{x:.decimals$}")
-    };
-    if s.contains('.') && !s.contains('e') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-fn mcnemar_text(mc: &McNemar) -> String {
-    format!(
-        "{} rows only the candidate gets right, {} only the baseline (exact p = {}, mid-p = {})",
-        mc.b,
-        mc.c,
-        num(mc.p),
-        num(mc.mid_p)
-    )
-}
-
-fn interval_text(iv: Interval, confidence: f64) -> String {
-    format!(
-        "{}% CI [{}, {}]",
-        num(confidence * 100.0),
-        num(iv.lo),
-        num(iv.hi)
-    )
-}
-
-/// One sentence explaining the outcome.
-fn reason(g: &GateSpec, o: &Outcome, j: &Judged, confidence: f64) -> String {
-    let metric = g.metric.to_string();
-    let pass = o.status == Status::Pass;
-    // What the rule asks, in words, on the oriented quantity.
-    let limit_words = match g.rule {
-        Rule::Min => format!("the floor {}", num(g.limit)),
-        Rule::Max => format!("the ceiling {}", num(g.limit)),
-        Rule::MaxRegression => format!("the allowed regression of {}", num(g.limit)),
-        Rule::MaxRegressionRel => format!(
-            "the allowed regression of {}% ({})",
-            num(g.limit * 100.0),
-            num(-j.bound.limit())
-        ),
-        Rule::MinImprovement => format!("the required improvement of {}", num(g.limit)),
-    };
-    let what = if g.rule.is_relative() {
-        let (c, b) = (
-            o.candidate.unwrap_or(f64::NAN),
-            o.baseline.unwrap_or(f64::NAN),
-        );
-        let d = o.delta.unwrap_or(f64::NAN);
-        let moved = if j.est.value < 0.0 {
-            "worsened"
-        } else {
-            "improved"
-        };
-        let change = if d == 0.0 {
-            "did not change".to_string()
-        } else {
-            format!("{moved} by {}", num(d.abs()))
-        };
-        format!("{metric} {change} ({} → {})", num(b), num(c))
-    } else {
-        format!("{metric} is {}", num(j.est.value))
-    };
-    // Interval of the oriented quantity as the reviewer reads it: unoriented values.
-    let ci = o.ci.map(|iv| interval_text(iv, confidence));
-    let bound_raw = if j.flipped {
-        -j.bound.limit()
-    } else {
-        j.bound.limit()
-    };
-    match (g.evidence, pass, o.inconclusive, ci) {
-        (Evidence::Point, true, ..) => format!("{what}, within {limit_words}"),
-        (Evidence::Point, false, ..) => format!("{what}, beyond {limit_words}"),
-        (Evidence::Significant, true, true, Some(ci)) => {
-            format!("{what}: within noise, {ci} does not exclude {limit_words}")
-        }
-        (Evidence::Significant, true, _, Some(ci)) => format!("{what}: {ci} meets {limit_words}"),
-        (Evidence::Significant, false, _, Some(ci)) => format!(
-            "{what} beyond noise: {ci} lies entirely past {} ({limit_words})",
-            num(bound_raw)
-        ),
-        (Evidence::Confident, true, _, Some(ci)) => {
-            format!("{what}: shown within {limit_words}, {ci}")
-        }
-        (Evidence::Confident, false, true, Some(ci)) => format!(
-            "{what}: not shown within {limit_words}, {ci} reaches past {} (inconclusive)",
-            num(bound_raw)
-        ),
-        (Evidence::Confident, false, false, Some(ci)) => {
-            format!(
-                "{what}: {ci} lies entirely past {} ({limit_words})",
-                num(bound_raw)
-            )
-        }
-        (_, true, ..) => format!("{what}, within {limit_words}"),
-        (_, false, ..) => format!("{what}, beyond {limit_words}"),
-    }
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ fn paired(c: f64, b: f64, ci: Option<(f64, f64)>, slice: &str) -> Measured {
             spread: Spread::None,
         })),
         mcnemar: None,
-        mcnemar_context: Vec::new(),
+        mcnemar_context: None,
     }
 }
 
@@ -56,9 +56,11 @@ fn point_regression_rule_follows_contract() {
     let o = &judge(&g, &[paired(0.9391, 0.9484, None, "")], &settings())[0];
     assert_eq!(o.status, Status::Fail);
     assert!((o.delta.unwrap() + 0.0093).abs() < 1e-12);
-    assert!(o.reason.contains("worsened by 0.0093"), "{}", o.reason);
+    assert_eq!(o.why, Why::Compared { corrected: None });
+    let words = crate::report::reason(o, 0.95);
+    assert!(words.contains("worsened by 0.0093"), "{words}");
     let o = &judge(&g, &[paired(0.946, 0.9484, None, "")], &settings())[0];
-    assert_eq!(o.status, Status::Pass, "{}", o.reason);
+    assert_eq!(o.status, Status::Pass, "{:?}", o.why);
 }
 
 #[test]
@@ -66,7 +68,7 @@ fn lower_is_better_metrics_are_oriented() {
     // log_loss rising by 0.02 is a regression of 0.02.
     let g = gate("log_loss", Rule::MaxRegression, 0.01, Evidence::Point, &[]);
     let o = &judge(&g, &[paired(0.32, 0.30, None, "")], &settings())[0];
-    assert_eq!(o.status, Status::Fail, "{}", o.reason);
+    assert_eq!(o.status, Status::Fail, "{:?}", o.why);
     assert!(
         (o.delta.unwrap() - 0.02).abs() < 1e-12,
         "delta stays candidate - baseline"
@@ -95,7 +97,9 @@ fn significant_and_confident_follow_the_interval() {
     let o = &judge(&sig, std::slice::from_ref(&m), &settings())[0];
     assert_eq!(o.status, Status::Pass, "hi = -0.0042 >= -0.005");
     assert!(o.inconclusive);
-    assert!(o.reason.contains("within noise"), "{}", o.reason);
+    assert!(o.inconclusive, "{:?}", o.why);
+    let words = crate::report::reason(o, 0.95);
+    assert!(words.contains("within noise"), "{words}");
     let conf = gate(
         "roc_auc",
         Rule::MaxRegression,
@@ -105,7 +109,9 @@ fn significant_and_confident_follow_the_interval() {
     );
     let o = &judge(&conf, std::slice::from_ref(&m), &settings())[0];
     assert_eq!(o.status, Status::Fail, "lo = -0.0144 < -0.005");
-    assert!(o.reason.contains("inconclusive"), "{}", o.reason);
+    assert!(o.inconclusive, "{:?}", o.why);
+    let words = crate::report::reason(o, 0.95);
+    assert!(words.contains("inconclusive"), "{words}");
     // Entirely below the margin: both fail.
     let m = paired(0.92, 0.9484, Some((-0.04, -0.01)), "");
     assert_eq!(
@@ -137,17 +143,22 @@ fn small_slices_are_skipped_with_counts() {
     m.positives = 2;
     let o = &judge(&g, &[m], &settings())[0];
     assert_eq!(o.status, Status::Skip);
-    assert!(
-        o.reason.contains("40 rows < 100") && o.reason.contains("2 positives < 10"),
-        "{}",
-        o.reason
+    let short = |count, have, need| Shortfall { count, have, need };
+    assert_eq!(
+        o.why,
+        Why::TooSmall(vec![
+            short(Count::Rows, 40, 100),
+            short(Count::Positives, 2, 10)
+        ])
     );
+    let words = crate::report::reason(o, 0.95);
+    assert!(words.contains("40 rows < 100, 2 positives < 10"), "{words}");
 }
 
 #[test]
 fn undefined_metric_skips_a_slice_but_fails_the_whole_set() {
     let mut m = paired(0.5, 0.5, None, "DE");
-    m.candidate = Err("undefined: no positive rows".into());
+    m.candidate = Err(crate::metrics::Undefined::NoPositives);
     let g = gate("pr_auc", Rule::Min, 0.3, Evidence::Point, &["country"]);
     assert_eq!(
         judge(&g, std::slice::from_ref(&m), &settings())[0].status,
@@ -157,7 +168,12 @@ fn undefined_metric_skips_a_slice_but_fails_the_whole_set() {
     let g = gate("pr_auc", Rule::Min, 0.3, Evidence::Point, &[]);
     let o = &judge(&g, &[m], &settings())[0];
     assert_eq!(o.status, Status::Fail);
-    assert!(o.reason.contains("no positive rows"), "{}", o.reason);
+    assert_eq!(
+        o.why,
+        Why::Undefined(Missing::Candidate(crate::metrics::Undefined::NoPositives))
+    );
+    let words = crate::report::reason(o, 0.95);
+    assert!(words.contains("no positive rows"), "{words}");
 }
 
 #[test]
@@ -193,8 +209,8 @@ fn holm_correction_can_rescue_a_marginal_slice() {
     assert_eq!(
         out[1].status,
         Status::Pass,
-        "Holm over 3 slices: {}",
-        out[1].reason
+        "Holm over 3 slices: {:?}",
+        out[1].why
     );
     assert!(out[1].p_adjusted.unwrap() > 0.05);
     assert_eq!(out[2].status, Status::Pass);
@@ -221,16 +237,6 @@ fn verdict_and_exit_codes() {
 }
 
 #[test]
-fn numbers_read_well() {
-    assert_eq!(num(0.9391), "0.9391");
-    assert_eq!(num(-0.0093), "-0.0093");
-    assert_eq!(num(0.005), "0.005");
-    assert_eq!(num(0.00033), "0.00033");
-    assert_eq!(num(40000.0), "40000");
-    assert_eq!(num(95.0), "95");
-}
-
-#[test]
 fn non_finite_numbers_fail_and_are_never_compared() {
     let settings = settings();
     // A NaN candidate on an absolute rule: `min` would have "passed" nothing, `max` would
@@ -239,14 +245,16 @@ fn non_finite_numbers_fail_and_are_never_compared() {
         let g = gate("pr_auc", rule, 0.3, Evidence::Point, &[]);
         let o = &judge(&g, &[paired(f64::NAN, 0.2, None, "")], &settings)[0];
         assert_eq!(o.status, Status::Fail, "{rule:?}");
-        assert_eq!(o.cause, Some(Cause::NonFinite(Quantity::Candidate)));
-        assert!(o.reason.contains("not a finite number"), "{}", o.reason);
+        assert_eq!(o.cause(), Some(Cause::NonFinite(Quantity::Candidate)));
+        assert!(matches!(o.why, Why::NonFinite { .. }), "{:?}", o.why);
+        let words = crate::report::reason(o, 0.95);
+        assert!(words.contains("not a finite number"), "{words}");
     }
     // An infinite baseline makes the relative limit infinite.
     let g = gate("pr_auc", Rule::MaxRegression, 0.01, Evidence::Point, &[]);
     let o = &judge(&g, &[paired(0.5, f64::INFINITY, None, "")], &settings)[0];
     assert_eq!(o.status, Status::Fail);
-    assert_eq!(o.cause, Some(Cause::NonFinite(Quantity::Baseline)));
+    assert_eq!(o.cause(), Some(Cause::NonFinite(Quantity::Baseline)));
     // On a slice too: a NaN is not "too small", it fails.
     let g = gate(
         "pr_auc",
@@ -267,7 +275,7 @@ fn non_finite_numbers_fail_and_are_never_compared() {
     );
     let m = paired(0.5, 0.5, Some((f64::NEG_INFINITY, 0.1)), "");
     let o = &judge(&g, std::slice::from_ref(&m), &settings)[0];
-    assert_eq!(o.cause, Some(Cause::NonFinite(Quantity::Interval)));
+    assert_eq!(o.cause(), Some(Cause::NonFinite(Quantity::Interval)));
     assert_eq!(o.status, Status::Fail);
     let g = gate("pr_auc", Rule::MaxRegression, 0.01, Evidence::Point, &[]);
     let o = &judge(&g, &[m], &settings)[0];

@@ -2,8 +2,8 @@
 //! every slicing, handed to the gates as [`Measured`] values.
 
 use super::{
-    BootstrapMethod, DelongMethod, Estimate, Measured, Measurements, Methods, MetricsRow, Plan,
-    SliceKey, Spread, Stage,
+    BootstrapMethod, DelongMethod, Estimate, McNemarByClass, Measured, Measurements, Methods,
+    MetricsRow, Plan, SliceKey, Spread, Stage,
 };
 use crate::config::{GateSpec, Spec, Test, WeightKind};
 use crate::data::{self, DataError, Paired, Slicing};
@@ -104,10 +104,6 @@ pub fn table_rows(
             }
         })
         .collect()
-}
-
-fn value_result(v: Value) -> Result<f64, String> {
-    v.map_err(|u| u.reason().to_string())
 }
 
 /// DeLong on one slicing: per slice, the candidate alone or paired with the baseline.
@@ -271,10 +267,10 @@ fn gate_measured(
         .map(|(k, key)| {
             let cv = ev.cand.values[k * w + col];
             let bv = ev.base.map(|t| t.values[k * w + col]);
-            let mut cand_est = value_result(cv).map(Estimate::point);
+            let mut cand_est = cv.map(Estimate::point);
             let mut delta_est = match (cv, bv) {
                 (Ok(c), Some(Ok(b))) => Some(Ok(Estimate::point(c - b))),
-                (Err(u), Some(_)) | (_, Some(Err(u))) => Some(Err(u.reason().to_string())),
+                (Err(u), Some(_)) | (_, Some(Err(u))) => Some(Err(u)),
                 (_, None) => None,
             };
             if g.test == Test::Delong {
@@ -319,18 +315,13 @@ fn gate_measured(
                 rows: ev.cand.rows[k],
                 positives: ev.cand.positives[k],
                 candidate: cand_est,
-                baseline: bv.map(value_result),
+                baseline: bv,
                 delta: delta_est,
                 mcnemar: mcnemar_per_group.as_ref().map(|v| v[k]),
-                mcnemar_context: context
-                    .as_ref()
-                    .map(|(r, sp)| {
-                        vec![
-                            ("among positives (recall)", r[k]),
-                            ("among negatives (specificity)", sp[k]),
-                        ]
-                    })
-                    .unwrap_or_default(),
+                mcnemar_context: context.as_ref().map(|(r, sp)| McNemarByClass {
+                    positives: r[k],
+                    negatives: sp[k],
+                }),
             }
         })
         .collect()

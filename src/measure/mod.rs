@@ -13,7 +13,7 @@ pub mod plan;
 pub use evidence::{check_probabilities, evaluate, measure, slice_keys, table_rows};
 pub use plan::{Plan, request};
 
-use crate::metrics::{MetricId, Value};
+use crate::metrics::{MetricId, Undefined, Value};
 use crate::stats::Interval;
 use crate::stats::mcnemar::McNemar;
 
@@ -99,16 +99,27 @@ pub struct Measured {
     /// Positive rows in the slice.
     pub positives: u64,
     /// The candidate's value, or why it has none.
-    pub candidate: Result<Estimate, String>,
+    pub candidate: Result<Estimate, Undefined>,
     /// The baseline's value, when there is a baseline.
-    pub baseline: Option<Result<f64, String>>,
-    /// The raw delta (candidate − baseline) with its interval, when there is a baseline.
-    pub delta: Option<Result<Estimate, String>>,
+    pub baseline: Option<Value>,
+    /// The raw delta (candidate − baseline) with its interval, when there is a baseline;
+    /// undefined when either side is.
+    pub delta: Option<Result<Estimate, Undefined>>,
     /// McNemar's counts, for McNemar gates.
     pub mcnemar: Option<McNemar>,
     /// For an accuracy gate: McNemar among positives and among negatives, so that overall
     /// accuracy cannot hide a recall drop on imbalanced data.
-    pub mcnemar_context: Vec<(&'static str, McNemar)>,
+    pub mcnemar_context: Option<McNemarByClass>,
+}
+
+/// McNemar's test restricted to each true class: among positives it compares recall,
+/// among negatives specificity (the context an accuracy gate reports).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct McNemarByClass {
+    /// Among rows whose label is positive (recall).
+    pub positives: McNemar,
+    /// Among rows whose label is negative (specificity).
+    pub negatives: McNemar,
 }
 
 /// Metric values of both models on one slice.

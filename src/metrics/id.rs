@@ -26,9 +26,9 @@ pub enum TopK {
     Count(f64),
 }
 
-/// One metric the tool can compute. See CONTRACT §4 for the definitions.
+/// One metric the tool can compute. See docs/contract.md §4 for the definitions.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[allow(missing_docs)] // variants are the metric ids of CONTRACT §4, documented there and in the README
+#[allow(missing_docs)] // variants are the metric ids of docs/contract.md §4, documented there and in the README
 pub enum MetricId {
     RocAuc,
     PrAuc,
@@ -89,7 +89,7 @@ pub enum ParseMetricError {
     },
 }
 
-/// Every metric name with its usage string, in the order of CONTRACT §4.
+/// Every metric name with its usage string, in the order of docs/contract.md §4.
 pub const NAMES: &[(&str, &str)] = &[
     ("roc_auc", "roc_auc"),
     ("pr_auc", "pr_auc"),
@@ -146,7 +146,7 @@ pub const NAMES: &[(&str, &str)] = &[
 pub const MAX_DISTRIBUTION_BINS: u32 = 1000;
 
 impl MetricId {
-    /// The default set computed by `modelgate metrics` without `--metric` (CONTRACT §4).
+    /// The default set computed by `modelgate metrics` without `--metric` (docs/contract.md §4).
     /// `fbeta` needs a beta and `f1` is `fbeta(1)`, so it is left out of the set.
     pub fn default_set() -> Vec<MetricId> {
         use MetricId::*;

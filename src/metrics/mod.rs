@@ -34,6 +34,12 @@ pub enum Undefined {
     Empty,
     /// Not a value of one model: the metric compares the candidate with the baseline.
     ComparesModels,
+    /// A gate against the reference: the reference sample has no row in this slice.
+    NoReferenceRows,
+    /// A skew metric: no id has a value of the feature in both files.
+    NothingCompared,
+    /// `skew_max_abs_diff` of a categorical feature.
+    NotNumeric,
 }
 
 impl Undefined {
@@ -44,6 +50,11 @@ impl Undefined {
             Undefined::NoNegatives => "undefined: no negative rows",
             Undefined::Empty => "undefined: no rows",
             Undefined::ComparesModels => "not a value of one model: it compares the two models",
+            Undefined::NoReferenceRows => "undefined: no reference rows in this slice",
+            Undefined::NothingCompared => "undefined: no id has a value in both files",
+            Undefined::NotNumeric => {
+                "undefined: a categorical feature has no numeric difference (gate it on skew_mismatch_rate)"
+            }
         }
     }
 }

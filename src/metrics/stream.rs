@@ -262,7 +262,7 @@ pub(super) fn cut_of(top: TopK, total: f64) -> f64 {
 /// `>= 0`; it is called once per row, twice for plans that need totals first (see the
 /// module docs). Generic so the closure inlines into the loop.
 ///
-/// Values follow scikit-learn (CONTRACT §4); where scikit-learn raises or returns NaN the
+/// Values follow scikit-learn (docs/contract.md §4); where scikit-learn raises or returns NaN the
 /// value is `Err`:
 /// - zero total weight in a group: every metric `Err(Empty)`;
 /// - `roc_auc`: `Err(NoPositives)` / `Err(NoNegatives)` when a class has zero weight;

@@ -17,8 +17,9 @@ use minijinja::{AutoEscape, Environment, context};
 use serde::Serialize;
 
 use super::{Run, not_judged_text, slice_label};
+use super::{num, reason};
 use crate::config::Rule;
-use crate::gate::{Outcome, Status, Verdict, num};
+use crate::gate::{Outcome, Status, Verdict};
 use crate::metrics::Direction;
 use crate::metrics::curves::{CalibrationBin, Curve};
 
@@ -674,7 +675,7 @@ fn gate_rows(run: &Run) -> Vec<GateRow> {
         ),
         rule: format!("{} {}", o.rule.as_str(), num(o.limit)),
         status: o.status.as_str(),
-        reason: o.reason.clone(),
+        reason: reason(o, run.confidence),
     }));
     rows
 }

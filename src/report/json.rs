@@ -1,4 +1,4 @@
-//! The JSON result of `check --json` (CONTRACT §6), schema `modelgate/result/v1`.
+//! The JSON result of `check --json` (docs/contract.md §6), schema `modelgate/result/v1`.
 //!
 //! Keys keep the order of the contract (schema and verdict first, metric values in metric
 //! order), so a reviewer opening the file reads it top-down. serde_json's own map sorts
@@ -108,7 +108,7 @@ fn mcnemar_json(mc: &McNemar) -> Obj {
         .put("mid_p", num(Some(mc.mid_p)))
 }
 
-fn gate_json(o: &Outcome) -> Node {
+fn gate_json(o: &Outcome, confidence: f64) -> Node {
     let ci =
         o.ci.filter(|iv| iv.lo.is_finite() && iv.hi.is_finite())
             .map_or(Json::Null, |iv| json!([iv.lo, iv.hi]));
@@ -130,12 +130,12 @@ fn gate_json(o: &Outcome) -> Node {
         .put("p_value_bound", json!(o.p_value_bound))
         .put("p_value_of", json!(o.p_value_of.map(|h| h.as_str())))
         .put("p_adjusted", num(o.p_adjusted))
-        .put("reason", json!(o.reason))
+        .put("reason", json!(super::reason(o, confidence)))
         .put("inconclusive", json!(o.inconclusive))
         .put("detectable_effect", num(o.detectable))
         .put("rows", json!(o.rows))
         .put("positives", json!(o.positives));
-    match o.cause {
+    match o.cause() {
         Some(Cause::TooSmall) => g = g.put("cause", json!("too_small")),
         Some(Cause::Undefined) => g = g.put("cause", json!("undefined")),
         Some(Cause::NonFinite(q)) => {
@@ -160,13 +160,10 @@ fn gate_json(o: &Outcome) -> Node {
     if let Some(mc) = &o.mcnemar {
         g = g.put("mcnemar", mcnemar_json(mc));
     }
-    for (what, mc) in &o.mcnemar_context {
-        let key = if what.contains("positives") {
-            "mcnemar_positives"
-        } else {
-            "mcnemar_negatives"
-        };
-        g = g.put(key, mcnemar_json(mc));
+    if let Some(by) = &o.mcnemar_context {
+        g = g
+            .put("mcnemar_positives", mcnemar_json(&by.positives))
+            .put("mcnemar_negatives", mcnemar_json(&by.negatives));
     }
     g.into()
 }
@@ -325,7 +322,12 @@ pub fn result_json(run: &Run) -> String {
         .put("threshold", json!(run.threshold))
         .put(
             "gates",
-            Node::Arr(run.outcomes.iter().map(gate_json).collect()),
+            Node::Arr(
+                run.outcomes
+                    .iter()
+                    .map(|o| gate_json(o, run.confidence))
+                    .collect(),
+            ),
         )
         .put("on_nothing_judged", json!(run.on_nothing_judged.as_str()))
         .put(

@@ -69,14 +69,14 @@ pub fn junit_xml(run: &Run) -> String {
                 let _ = writeln!(
                     s,
                     ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                    xml(&o.reason)
+                    xml(&super::reason(o, run.confidence))
                 );
             }
             (Status::Fail, Severity::Block) => {
                 let _ = writeln!(
                     s,
                     ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-                    xml(&o.reason),
+                    xml(&super::reason(o, run.confidence)),
                     o.rule.as_str(),
                     xml(&detail)
                 );
@@ -91,14 +91,14 @@ pub fn junit_xml(run: &Run) -> String {
                     s,
                     ">\n      <system-out>{}; the rule is broken: {}</system-out>\n    </testcase>",
                     xml(&text),
-                    xml(&o.reason)
+                    xml(&super::reason(o, run.confidence))
                 );
             }
             (Status::Fail, Severity::Warn) => {
                 let _ = writeln!(
                     s,
                     ">\n      <system-out>warning (severity: warn): {}</system-out>\n    </testcase>",
-                    xml(&o.reason)
+                    xml(&super::reason(o, run.confidence))
                 );
             }
         }

@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::escape::{md, md_cell};
 use super::{Document, Run, Section, not_judged_text, slice_label};
+use super::{num, reason};
 use crate::config::{Rule, Severity};
-use crate::gate::{Outcome, Status, Verdict, num};
-use crate::metrics::Direction;
+use crate::gate::{Outcome, Status, Verdict};
 
 const TEMPLATE: &str = include_str!("templates/report.md.j2");
 
@@ -188,26 +188,15 @@ type Oriented = (f64, Option<(f64, f64)>, f64);
 /// The oriented delta and the oriented limit it is held to, for sorting slices and drawing
 /// bars; `None` for absolute rules or without a delta.
 fn oriented(o: &Outcome) -> Option<Oriented> {
-    let sign = if o.metric.direction() == Direction::LowerIsBetter {
-        -1.0
-    } else {
-        1.0
-    };
-    let d = o.delta? * sign;
-    let ci = o.ci.map(|iv| {
-        if sign < 0.0 {
-            (-iv.hi, -iv.lo)
-        } else {
-            (iv.lo, iv.hi)
-        }
-    });
-    let limit = match o.rule {
-        Rule::MaxRegression => -o.limit,
-        Rule::MaxRegressionRel => -o.limit * o.baseline?.abs(),
-        Rule::MinImprovement => o.limit,
-        Rule::Min | Rule::Max => return None,
-    };
-    Some((d, ci, limit))
+    if !o.rule.is_relative() || o.delta.is_none() {
+        return None;
+    }
+    let j = o.judged?;
+    Some((
+        j.value,
+        o.oriented_ci().map(|iv| (iv.lo, iv.hi)),
+        j.bound.limit(),
+    ))
 }
 
 /// A 21-cell text strip: the oriented delta `●`, its interval `─`, zero `│`, limit `┆`.
@@ -279,7 +268,7 @@ pub(super) fn summary_in(run: &Run, text: fn(&str) -> String, cell: fn(&str) -> 
         } else {
             format!(" on {}", md_cell(&slice_label(&o.slice)))
         };
-        format!("{}{at}: {}", md(&o.id), md(&o.reason))
+        format!("{}{at}: {}", md(&o.id), md(&reason(o, run.confidence)))
     };
     let skipped_note = if skipped > 0 {
         format!(" ({skipped} slice results skipped)")
@@ -480,8 +469,12 @@ pub fn markdown(run: &Run) -> Document {
             gate: md(&o.id),
             slice: md_cell(&slice_label(&o.slice)),
             reason: match &o.waiver {
-                Some(w) => format!("**{}**; {}", md(&super::waiver_text(w)), md(&o.reason)),
-                None => md(&o.reason),
+                Some(w) => format!(
+                    "**{}**; {}",
+                    md(&super::waiver_text(w)),
+                    md(&reason(o, run.confidence))
+                ),
+                None => md(&reason(o, run.confidence)),
             },
             p: p_note(o),
         })

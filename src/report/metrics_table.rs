@@ -1,8 +1,7 @@
 //! The `metrics` command's outputs: an aligned terminal table, CSV and Markdown (the JSON
 //! is [`super::metrics_document`]).
 
-use super::escape;
-use crate::gate::num;
+use super::{escape, num};
 use crate::measure::{MetricsRow, SliceKey};
 use crate::metrics::MetricId;
 

@@ -14,6 +14,7 @@ mod markdown;
 mod metrics_table;
 mod openmetrics;
 mod terminal;
+mod words;
 
 pub use budget::{Document, Section};
 pub use html::{
@@ -26,6 +27,7 @@ pub use markdown::markdown;
 pub use metrics_table::{metrics_csv, metrics_markdown, metrics_table};
 pub use openmetrics::openmetrics;
 pub use terminal::terminal;
+pub use words::{mcnemar_text, num, reason};
 
 use crate::config::OnNothingJudged;
 use crate::data::FileInfo;
@@ -215,7 +217,7 @@ impl Run {
                 .any(|n| n.severity == crate::config::Severity::Block)
     }
 
-    /// The exit code the run ends with (CONTRACT §2).
+    /// The exit code the run ends with (docs/contract.md §2).
     pub fn exit_code(&self) -> i32 {
         self.verdict.exit_code()
     }

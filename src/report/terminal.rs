@@ -89,7 +89,7 @@ pub fn terminal(run: &Run, color: bool) -> String {
             ],
         ));
     }
-    let ci = format!("Δ [{}% CI]", crate::gate::num(run.confidence * 100.0));
+    let ci = format!("Δ [{}% CI]", super::num(run.confidence * 100.0));
     let header = [
         "STATUS",
         "GATE",

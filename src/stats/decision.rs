@@ -1,5 +1,5 @@
 //! Pass/fail of a bound on a quantity, given its estimate, interval and the evidence asked
-//! for (CONTRACT §3), plus the p-values and effect sizes the gate stage reports.
+//! for (docs/contract.md §3), plus the p-values and effect sizes the gate stage reports.
 //!
 //! The gate stage orients every rule as a [`Bound`] on one quantity: a regression margin
 //! `m` on a higher-is-better delta is `AtLeast(−m)`, an absolute ceiling is `AtMost(x)`.
@@ -56,7 +56,7 @@ impl Bound {
     }
 }
 
-/// How much evidence a gate asks for (CONTRACT §3).
+/// How much evidence a gate asks for (docs/contract.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Evidence {
     /// Judge the point estimate alone.
@@ -202,7 +202,7 @@ pub fn margin_p_bootstrap(replicates: &[f64], bound: Bound) -> PValue {
 
 /// The smallest true effect a two-sided test at `confidence` detects with probability
 /// `power` when the estimate's standard error is `se`: `(z_{1−α/2} + z_{power})·se`.
-/// CONTRACT reports use `power = 0.8`. NaN for a confidence or power outside `(0, 1)`.
+/// The reports (docs/contract.md) use use `power = 0.8`. NaN for a confidence or power outside `(0, 1)`.
 pub fn min_detectable_effect(se: f64, confidence: f64, power: f64) -> f64 {
     if !(power > 0.0 && power < 1.0) {
         return f64::NAN;

@@ -5,7 +5,7 @@
 
 use super::RowGroups;
 
-/// Which rows the comparison is about, and what "correct" means on them (CONTRACT §5).
+/// Which rows the comparison is about, and what "correct" means on them (docs/contract.md §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     /// All rows; correct = prediction equals the label.
