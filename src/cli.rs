@@ -89,6 +89,14 @@ pub struct CheckArgs {
     /// Write the Markdown report here (instead of stdout).
     #[arg(long, value_name = "PATH")]
     pub markdown: Option<PathBuf>,
+    /// Write a self-contained HTML report with charts here (ROC, precision–recall,
+    /// calibration, slice forest plot, score distributions; inline SVG, no script).
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+    /// With --html: also draw the ROC and precision–recall curves of the rows where column
+    /// COL equals VALUE (e.g. `country=MX`).
+    #[arg(long, value_name = "COL=VALUE", requires = "html")]
+    pub html_slice: Option<String>,
     /// Write JUnit XML here (one test case per gate and slice).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,

@@ -128,7 +128,7 @@ fn every_documented_exit_code_is_produced_for_its_reason() {
 /// Every key of `value` is allowed by `schema` (closed objects, `properties`,
 /// `additionalProperties` schemas, `items`, `oneOf`), walked without a validator crate so
 /// that this half of the check runs everywhere.
-fn keys_allowed(schema: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
+pub(crate) fn keys_allowed(schema: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
     if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
         for s in options {
             keys_allowed(s, value, at, problems);

@@ -605,3 +605,36 @@ fn workflow_run_judges_with_the_trusted_config_and_sets_the_head_commit_status()
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn github_comment_links_the_html_report_artifact() {
+    let run = Run::new();
+    run.mock_github(vec![]);
+    run.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("/repos/{REPO}/issues/12/comments")))
+            .respond_with(ResponseTemplate::new(201).set_body_json(gh_comment(902, "x")))
+            .expect(1),
+    );
+    let env = run.github_env("event_pull_request.json");
+    let html = run.dir.path().join("report.html");
+    let out = run.check(
+        &fraud_config(),
+        &env,
+        &["--html", &html.display().to_string()],
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    assert!(
+        html.is_file(),
+        "the HTML report is written before publishing"
+    );
+    let posts = run.requests("POST", "/comments");
+    assert_eq!(posts.len(), 1);
+    let posted = body(&posts[0]);
+    assert!(
+        posted.contains(&format!(
+            "[Charts: the HTML report](https://github.com/{REPO}/actions/runs/13250000000#artifacts)"
+        )),
+        "{posted:.600}"
+    );
+}

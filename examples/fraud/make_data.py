@@ -6,7 +6,9 @@ Reproducible: fixed seeds, deterministic models. Run from the repository root:
     python3 examples/fraud/make_data.py
 
 Needs numpy, pandas, pyarrow and scikit-learn. Writes examples/fraud/data/{candidate,baseline}.parquet
-(40,000 evaluation rows, ~1.5% fraud) and a CSV copy of the baseline for the CSV path.
+(40,000 evaluation rows, ~1.5% fraud), a CSV copy of the baseline for the CSV path, and
+reference.parquet: a sample of production traffic (20,000 transactions scored by the model in
+production) for the gates `against: reference`.
 
 The baseline is a logistic regression on four raw features (the model "in production").
 The candidate is a gradient-boosted model on more features: better overall, but trained on a
@@ -21,6 +23,7 @@ from sklearn.linear_model import LogisticRegression
 
 SEED = 20261127
 N_TRAIN, N_EVAL = 120_000, 40_000
+N_REFERENCE = 20_000
 OUT = Path(__file__).resolve().parent / "data"
 
 COUNTRIES = ["US", "GB", "DE", "FR", "BR", "MX", "IN", "NG"]
@@ -119,6 +122,18 @@ def main() -> None:
     cand.to_parquet(OUT / "candidate.parquet", index=False, compression="zstd")
     base.to_parquet(OUT / "baseline.parquet", index=False, compression="zstd")
     base.to_csv(OUT / "baseline.csv", index=False)
+
+    # A sample of production traffic: recent transactions scored by the model in production.
+    # Its own generator, so the files above stay the same whether or not it is written.
+    traffic = transactions(np.random.default_rng(SEED + 1), N_REFERENCE)
+    reference = pd.DataFrame(
+        {
+            "country": traffic["country"],
+            "channel": traffic["channel"],
+            "score": baseline.predict_proba(features(traffic, rich=False))[:, 1].round(6),
+        }
+    )
+    reference.to_parquet(OUT / "reference.parquet", index=False, compression="zstd")
 
     from sklearn.metrics import average_precision_score, roc_auc_score
 

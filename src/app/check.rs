@@ -20,11 +20,16 @@ use crate::report::{self, Run, escape, not_judged_text, slice_label};
 
 /// Runs `check`; returns the exit code (0 pass, 1 blocked; errors are exit 2 / 3).
 pub fn check(args: &CheckArgs) -> Result<i32, Error> {
-    let outputs: Vec<&std::path::PathBuf> =
-        [&args.json, &args.markdown, &args.junit, &args.metrics_txt]
-            .into_iter()
-            .flatten()
-            .collect();
+    let outputs: Vec<&std::path::PathBuf> = [
+        &args.json,
+        &args.markdown,
+        &args.junit,
+        &args.metrics_txt,
+        &args.html,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let config_file = std::fs::canonicalize(&args.config).ok();
     if let Some(p) = outputs
         .iter()
@@ -74,18 +79,52 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     mlflow_steps.check_candidate(&fetched)?;
     let progress = Progress::new(args.progress);
     progress.stage("reading and pairing the predictions");
-    let mut data =
-        crate::data::load(&measure::request(&spec)).map_err(|e| fetched.relabel_error(e))?;
+    let html_slice = args
+        .html_slice
+        .as_deref()
+        .map(super::charts::parse_slice)
+        .transpose()?;
+    let mut request = measure::request(&super::skew::without_skew(&spec));
+    if let Some((col, _)) = &html_slice
+        && !request
+            .slicings
+            .iter()
+            .any(|s| s == std::slice::from_ref(col))
+    {
+        request.slicings.push(vec![col.clone()]);
+    }
+    let mut data = crate::data::load(&request).map_err(|e| fetched.relabel_error(e))?;
     fetched.relabel(&mut data);
     measure::check_probabilities(&spec, &data)?;
     let warnings: Vec<report::RunWarning> = guard::same_inputs(&spec, &data)?.into_iter().collect();
     guard::check_bootstrap_budget(&spec, &data)?;
+    // Gates against the reference sample have their own inputs and stage (app/drift.rs).
+    let drift_inputs = super::drift::load(&spec)?;
+    let skew = super::skew::load(&spec)?;
     let Measurements {
         measured,
         metrics,
         methods,
-    } = measure::measure(&spec, &data, &mut |stage| {
+    } = measure::measure(&super::drift::without_drift(&spec), &data, &mut |stage| {
         progress.stage(report::stage_text(&stage))
+    });
+    let mut drift_measured = match &drift_inputs {
+        Some(inputs) => super::drift::measure(&spec, &data, inputs),
+        None => Vec::new(),
+    };
+    drift_measured.extend(super::skew::measure(&spec, skew.as_ref()));
+    let measured = super::drift::merge(&spec, measured, drift_measured);
+    let slice_rows = match &html_slice {
+        Some(s) => Some(super::charts::slice_rows(&data, s)?),
+        None => None,
+    };
+    let charts = args.html.as_ref().map(|_| {
+        super::charts::charts(
+            &data,
+            spec.threshold,
+            drift_inputs.as_ref().map(super::drift::reference_scores),
+            slice_rows,
+        )
     });
     progress.finish();
 
@@ -124,6 +163,8 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         on_nothing_judged: spec.on_nothing_judged,
         warnings,
         origins: fetched.origins(),
+        reference: drift_inputs.as_ref().map(super::drift::reference_file),
+        skew,
         gate_sources: spec
             .gates
             .iter()
@@ -139,13 +180,28 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     }
 
     // Every requested file is written before any network call (docs/contract.md §1).
-    let document = report::markdown(&run);
+    let mut document = report::markdown(&run);
+    // The comment links to the HTML report where the CI says its artifacts live.
+    if let Some(link) = args
+        .html
+        .as_deref()
+        .and_then(|p| publish::html_report_url(&publish::Env::from_process(), p))
+    {
+        let at = document.sections.len().min(1);
+        document.sections.insert(at, report::Section {
+            priority: 0,
+            markdown: format!("📊 [Charts: the HTML report]({link}) (ROC, precision–recall, calibration, slices, score distributions)"),
+        });
+    }
     let md = document.render();
     if let Some(p) = &args.json {
         write_file(p, &report::result_json(&run))?;
     }
     if let Some(p) = &args.junit {
         write_file(p, &report::junit_xml(&run))?;
+    }
+    if let (Some(p), Some(c)) = (&args.html, &charts) {
+        write_file(p, &report::html(&run, c))?;
     }
     if let Some(p) = &args.metrics_txt {
         write_file(p, &report::openmetrics(&run))?;

@@ -20,6 +20,16 @@ pub fn metrics(args: &MetricsArgs) -> Result<String, Error> {
         let id: MetricId = m
             .parse()
             .map_err(|e| Error::Usage(format!("--metric {m}: {e}")))?;
+        if id.compares_models() {
+            return Err(Error::Usage(format!(
+                "--metric {m}: `{id}` compares a candidate with a baseline on the same rows; use it in a `check` gate (this command reads one file)"
+            )));
+        }
+        if id.is_skew() {
+            return Err(Error::Usage(format!(
+                "--metric {m}: `{id}` compares offline and online feature values (the `skew:` files of a `check` config); this command reads predictions"
+            )));
+        }
         if !ids.contains(&id) {
             ids.push(id);
         }

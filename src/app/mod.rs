@@ -1,10 +1,13 @@
 //! The commands: wiring the pipeline stages together for `main.rs`.
 
+mod charts;
 mod check;
+mod drift;
 pub mod guard;
 mod metrics_cmd;
 mod mlflow;
 mod progress;
+mod skew;
 mod sql_cmd;
 
 use std::fmt;
@@ -196,9 +199,12 @@ pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
         .print_merged
         .then(|| config::extends::print_merged(&spec));
     let fetched = mlflow::fetch_inputs(&mut spec)?;
-    let mut data =
-        crate::data::load(&measure::request(&spec)).map_err(|e| fetched.relabel_error(e))?;
+    let mut data = crate::data::load(&measure::request(&skew::without_skew(&spec)))
+        .map_err(|e| fetched.relabel_error(e))?;
     fetched.relabel(&mut data);
+    // The reference sample and the skew files are read and checked like in `check`.
+    let drift_inputs = drift::load(&spec)?;
+    let skew = skew::load(&spec)?;
     if let Some(merged) = merged {
         return Ok(merged.trim_end().to_string());
     }
@@ -218,6 +224,18 @@ pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
             "; {} slice(s) by {}",
             s.len(),
             s.columns.join("×")
+        ));
+    }
+    if let Some(r) = drift_inputs.as_ref().map(drift::reference_file) {
+        msg.push_str(&format!("; reference {} rows", r.rows));
+    }
+    if let Some(s) = &skew {
+        msg.push_str(&format!(
+            "; skew: {} feature(s) over {} id(s) ({} offline rows, {} online rows)",
+            s.features.len(),
+            s.features.first().map_or(0, |f| f.ids),
+            s.offline.rows,
+            s.online.rows
         ));
     }
     if let Some(w) = same {

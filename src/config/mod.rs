@@ -13,8 +13,9 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 pub use spec::{
-    BootstrapConfig, Columns, Correction, Evidence, Gate, Located, MetricSpec, MinSlice,
-    OnNothingJudged, OneOrMany, RawConfig, Severity, TestKind, WeightKind,
+    Against, BootstrapConfig, Columns, Correction, Evidence, Gate, Located, MetricSpec, MinSlice,
+    ModelSide, OnNothingJudged, OneOrMany, RawConfig, RawSkew, RawSkewFeature, RawSkewFeatureSpec,
+    Severity, TestKind, WeightKind,
 };
 
 use crate::data::LabelValue;
@@ -144,7 +145,46 @@ pub struct GateSpec {
     pub correction: Correction,
     /// Line of the gate entry in the config file.
     pub line: usize,
+    /// For a distribution metric with `against: reference`: what is compared with the
+    /// reference sample; `None` compares the candidate's scores with the baseline's.
+    pub reference: Option<Drift>,
 }
+
+/// What a gate with `against: reference` compares with the reference sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// A model's scores.
+    Scores(ModelSide),
+    /// A feature column of the evaluation rows.
+    Feature(String),
+}
+
+/// The checked `skew:` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkewSpec {
+    /// The offline feature file.
+    pub offline: PathBuf,
+    /// The online (logged) feature file.
+    pub online: PathBuf,
+    /// The id column of both.
+    pub id: String,
+    /// The compared features, in config order, names unique.
+    pub features: Vec<SkewFeature>,
+    /// Line of the `skew:` key.
+    pub line: usize,
+}
+
+/// One compared feature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkewFeature {
+    /// The column name.
+    pub name: String,
+    /// Largest absolute difference that still matches (numeric features only); `None` = exact.
+    pub tolerance: Option<f64>,
+}
+
+/// The slicing of a skew gate: `by: feature` judges each compared feature.
+pub const SKEW_BY: &str = "feature";
 
 /// A validated config: every path resolved, every gate checked.
 #[derive(Debug, Clone)]
@@ -157,6 +197,10 @@ pub struct Spec {
     pub candidate: PathBuf,
     /// Baseline predictions, if any.
     pub baseline: Option<PathBuf>,
+    /// The reference sample, if any.
+    pub reference: Option<PathBuf>,
+    /// The training–serving skew comparison, if configured.
+    pub skew: Option<SkewSpec>,
     /// Column names.
     pub columns: Columns,
     /// The positive label value, if labels are not 0/1 / booleans.
@@ -532,6 +576,13 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         ));
     }
 
+    let skew = match &raw.skew {
+        Some(located) => {
+            Some(skew_spec(located, &columns, &resolve).map_err(|m| err(located.line, m))?)
+        }
+        None => None,
+    };
+
     let mut gates = Vec::new();
     for located in &raw.gates {
         let line = located.line;
@@ -576,6 +627,9 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
                     line,
                     format!("gate on `{metric}`: column `{col}` appears twice in `by`"),
                 ));
+            }
+            if metric.is_skew() {
+                continue;
             }
             if let Some(&(role, _)) = roles.iter().find(|(_, n)| n == col) {
                 return Err(err(
@@ -630,6 +684,25 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
             }
             _ => Test::Bootstrap,
         };
+        let drift = match drift_of(
+            g,
+            metric,
+            raw.reference.is_some(),
+            baseline.is_some(),
+            &roles,
+            &by,
+        ) {
+            Ok(d) => d,
+            Err(problem) => return Err(err(line, format!("gate on `{metric}`: {problem}"))),
+        };
+        if let Some(problem) = skew_problem(g, metric, skew.is_some(), &by) {
+            return Err(err(line, format!("gate on `{metric}`: {problem}")));
+        }
+        // A gate against the reference needs no baseline.
+        let compared = baseline.is_some() || drift.is_some();
+        if let Some(problem) = comparison_problem(g, metric, compared, &columns) {
+            return Err(err(line, format!("gate on `{metric}`: {problem}")));
+        }
         if neutral && g.evidence != Evidence::Point {
             return Err(err(
                 line,
@@ -696,8 +769,21 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
             let id = match &g.id {
                 Some(id) if rules.len() == 1 => id.clone(),
                 Some(id) => format!("{id}-{}", rule.as_str()),
-                None if by.is_empty() => format!("{metric}-{}", rule.as_str()),
-                None => format!("{metric}-{}-by-{}", rule.as_str(), by.join("-")),
+                None => {
+                    let mut id = format!("{metric}-{}", rule.as_str());
+                    match &drift {
+                        Some(Drift::Scores(ModelSide::Candidate)) => id.push_str("-vs-reference"),
+                        Some(Drift::Scores(ModelSide::Baseline)) => {
+                            id.push_str("-baseline-vs-reference")
+                        }
+                        Some(Drift::Feature(f)) => id.push_str(&format!("-{f}-vs-reference")),
+                        None => {}
+                    }
+                    if !by.is_empty() {
+                        id.push_str(&format!("-by-{}", by.join("-")));
+                    }
+                    id
+                }
             };
             if gates.iter().any(|x: &GateSpec| x.id == id) {
                 return Err(err(
@@ -716,6 +802,7 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
                 severity: g.severity,
                 correction: g.correction,
                 line,
+                reference: drift.clone(),
             });
         }
     }
@@ -725,6 +812,8 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         name: raw.name.trim().to_string(),
         candidate,
         baseline,
+        reference: raw.reference.as_deref().map(resolve),
+        skew,
         columns,
         positive: raw.positive,
         threshold: raw.threshold,
@@ -740,6 +829,218 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         gate_sources: Vec::new(),
         policies: Vec::new(),
     })
+}
+
+/// The checked `skew:` block, or what is wrong with it.
+fn skew_spec(
+    located: &Located<RawSkew>,
+    columns: &Columns,
+    resolve: &dyn Fn(&str) -> PathBuf,
+) -> Result<SkewSpec, String> {
+    let raw = &located.value;
+    for (key, p) in [("offline", &raw.offline), ("online", &raw.online)] {
+        if p.trim().is_empty() {
+            return Err(format!(
+                "`skew.{key}` is empty; name the {key} feature file"
+            ));
+        }
+    }
+    if raw.offline == raw.online {
+        return Err(format!(
+            "`skew.offline` and `skew.online` are the same file `{}`; compare the offline features with the values logged online",
+            raw.offline
+        ));
+    }
+    let id = match (&raw.id, &columns.id) {
+        (Some(id), _) | (None, Some(id)) => id.clone(),
+        (None, None) => {
+            return Err(
+                "`skew:` pairs the two files by id; set `skew.id` (or `columns.id`) to the id column".into(),
+            );
+        }
+    };
+    if id.trim().is_empty() {
+        return Err("`skew.id` is empty; name the id column".into());
+    }
+    if raw.features.is_empty() {
+        return Err("`skew.features` is empty; list the feature columns to compare".into());
+    }
+    let mut features: Vec<SkewFeature> = Vec::with_capacity(raw.features.len());
+    for f in &raw.features {
+        let (name, tolerance) = match f {
+            RawSkewFeature::Name(n) => (n.clone(), None),
+            RawSkewFeature::Spec(RawSkewFeatureSpec { name, tolerance }) => {
+                (name.clone(), *tolerance)
+            }
+        };
+        if name.trim().is_empty() {
+            return Err("`skew.features` holds an empty name".into());
+        }
+        if name == id {
+            return Err(format!(
+                "`skew.features` lists `{name}`, the id column; list the feature columns"
+            ));
+        }
+        if features.iter().any(|x| x.name == name) {
+            return Err(format!("`skew.features` lists `{name}` twice"));
+        }
+        if let Some(t) = tolerance
+            && !(t.is_finite() && t >= 0.0)
+        {
+            return Err(format!(
+                "`skew.features`: the tolerance of `{name}` is {t}; it must be a finite number >= 0 (an absolute difference)"
+            ));
+        }
+        features.push(SkewFeature { name, tolerance });
+    }
+    Ok(SkewSpec {
+        offline: resolve(&raw.offline),
+        online: resolve(&raw.online),
+        id,
+        features,
+        line: located.line,
+    })
+}
+
+/// Why a gate on a skew metric (or a gate naming the skew slicing) cannot be judged as
+/// written, if it cannot: skew metrics need `skew:`, `by: feature`, and `min`/`max` with
+/// `evidence: point`.
+fn skew_problem(g: &Gate, metric: MetricId, has_skew: bool, by: &[String]) -> Option<String> {
+    if !metric.is_skew() {
+        return None;
+    }
+    if !has_skew {
+        return Some(format!(
+            "`{metric}` compares offline and online feature values, but no `skew:` block is configured; add `skew: {{offline: PATH, online: PATH, features: [...]}}`"
+        ));
+    }
+    if by != [SKEW_BY] {
+        return Some(format!(
+            "`{metric}` is judged per feature; write `by: {SKEW_BY}`"
+        ));
+    }
+    if g.max_regression.is_some() || g.max_regression_rel.is_some() || g.min_improvement.is_some() {
+        return Some(format!(
+            "`{metric}` describes the features, not a model: there is no baseline value; use `max:`, e.g. `max: 0.01`"
+        ));
+    }
+    if g.evidence != Evidence::Point {
+        return Some(format!(
+            "`{metric}` is an exact count with no interval; use `evidence: point`"
+        ));
+    }
+    if g.test != TestKind::Auto {
+        return Some(format!(
+            "`{metric}` is not judged by a statistical test; leave `test:` out"
+        ));
+    }
+    if g.against != Against::Baseline || g.model.is_some() || g.feature.is_some() {
+        return Some(format!(
+            "`{metric}` compares the `skew:` files; `against`, `model` and `feature` do not apply"
+        ));
+    }
+    None
+}
+
+/// Why a gate on a metric of both models (distribution distance or churn) cannot be
+/// judged as written, if it cannot. These metrics need a baseline, have no baseline value
+/// to compare with and no interval yet, so only `min`/`max` with `evidence: point` apply.
+fn comparison_problem(
+    g: &Gate,
+    metric: MetricId,
+    has_baseline: bool,
+    columns: &Columns,
+) -> Option<String> {
+    if !metric.compares_models() {
+        return None;
+    }
+    if !has_baseline {
+        return Some(format!(
+            "`{metric}` compares the candidate's scores with the baseline's on the same rows, but no baseline is configured; add `baseline: PATH` or pass --baseline"
+        ));
+    }
+    if g.max_regression.is_some() || g.max_regression_rel.is_some() || g.min_improvement.is_some() {
+        return Some(format!(
+            "`{metric}` already compares the two models (it has no baseline value to regress from); use `max:` on it, e.g. `max: 0.1`"
+        ));
+    }
+    if g.evidence != Evidence::Point {
+        return Some(format!(
+            "`{metric}` has no confidence interval in this version; use `evidence: point`"
+        ));
+    }
+    if g.test != TestKind::Auto {
+        return Some(format!(
+            "`{metric}` is not judged by a statistical test; leave `test:` out"
+        ));
+    }
+    if metric.is_distribution() && columns.weight.is_some() {
+        return Some(format!(
+            "`{metric}` compares the score distributions row by row and does not use `columns.weight`; drop the weight column or gate on `churn` (which does)"
+        ));
+    }
+    None
+}
+
+/// What a gate compares with the reference sample (`against: reference`), or why its keys
+/// do not fit together.
+fn drift_of(
+    g: &Gate,
+    metric: MetricId,
+    has_reference: bool,
+    has_baseline: bool,
+    roles: &[(&str, &str)],
+    by: &[String],
+) -> Result<Option<Drift>, String> {
+    if g.against == Against::Baseline {
+        if g.model.is_some() || g.feature.is_some() {
+            return Err(
+                "`model:` and `feature:` choose what is compared with the reference; add `against: reference`"
+                    .into(),
+            );
+        }
+        return Ok(None);
+    }
+    if !metric.is_distribution() {
+        return Err(format!(
+            "`against: reference` applies to psi, ks, js_divergence and wasserstein, not `{metric}`"
+        ));
+    }
+    if !has_reference {
+        return Err(
+            "`against: reference` but no reference sample is configured; add `reference: PATH` (same column names as the predictions)"
+                .into(),
+        );
+    }
+    match (&g.feature, g.model) {
+        (Some(_), Some(_)) => Err(
+            "`model:` compares a model's scores and `feature:` a feature column; give one of them"
+                .into(),
+        ),
+        (Some(f), None) => {
+            if f.trim().is_empty() {
+                return Err("`feature:` is empty; name a column".into());
+            }
+            if let Some((role, _)) = roles.iter().find(|(_, n)| n == f) {
+                return Err(format!(
+                    "`feature: {f}` is the {role} column; use `model:` to compare scores"
+                ));
+            }
+            if by.contains(f) {
+                return Err(format!("`feature: {f}` is also a `by` column"));
+            }
+            Ok(Some(Drift::Feature(f.clone())))
+        }
+        (None, side) => {
+            let side = side.unwrap_or(ModelSide::Candidate);
+            if side == ModelSide::Baseline && !has_baseline {
+                return Err(
+                    "`model: baseline` but no baseline is configured; add `baseline: PATH`".into(),
+                );
+            }
+            Ok(Some(Drift::Scores(side)))
+        }
+    }
 }
 
 /// Why a metric's arguments cannot give finite values, if they cannot.
@@ -838,6 +1139,15 @@ mod tests {
                 "no value can pass",
             ),
             ("metric: pr_auc", "has no rule"),
+            ("metric: psi\n    max_regression: 0.1", "use `max:`"),
+            (
+                "metric: ks\n    max: 0.1\n    evidence: significant",
+                "evidence: point",
+            ),
+            (
+                "metric: churn\n    max: 0.1\n    test: bootstrap",
+                "leave `test:` out",
+            ),
             ("metric: pr_auc\n    max_regression: -0.1", "must be >= 0"),
             (
                 "metric: pr_auc\n    min: 0.1\n    by: label",
@@ -866,6 +1176,31 @@ mod tests {
             ]
         );
         assert_eq!(spec.gates[1].test, Test::Delong);
+    }
+
+    #[test]
+    fn comparison_metrics_need_a_baseline_and_no_weights() {
+        let e = check(
+            "version: 1\nname: t\ncandidate: c.csv\ngates:\n  - metric: churn\n    max: 0.02\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(5));
+        assert!(e.message.contains("no baseline is configured"), "{e}");
+        let e = check(&format!(
+            "{BASE}columns: {{weight: w}}\ngates:\n  - metric: wasserstein\n    max: 0.02\n"
+        ))
+        .unwrap_err();
+        assert!(e.message.contains("columns.weight"), "{e}");
+        let spec = check(&format!(
+            "{BASE}columns: {{weight: w}}\ngates:\n  - metric: churn\n    max: 0.02\n  - metric: psi(20)\n    max: 0.2\n    by: country\n"
+        ));
+        let e = spec.unwrap_err();
+        assert!(e.message.contains("psi(20)"), "{e}");
+        let spec = check(&format!(
+            "{BASE}gates:\n  - metric: churn\n    max: 0.02\n  - metric: psi(20)\n    max: 0.2\n    by: country\n"
+        ))
+        .unwrap();
+        assert_eq!(spec.gates[1].id, "psi(20)-max-by-country");
     }
 
     #[test]

@@ -27,6 +27,16 @@ pub struct RawConfig {
     /// The baseline (production) model's predictions. Without it only absolute gates run.
     #[serde(default)]
     pub baseline: Option<String>,
+    /// A reference sample (e.g. production traffic) with the same column roles: the score
+    /// column, and any feature or slice column a gate compares. Gates with
+    /// `against: reference` compare a model's scores or a feature's values with it.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Training–serving skew: an offline feature file and an online (logged) one keyed by
+    /// the same id, and the feature columns to compare. Gates on `skew_mismatch_rate`,
+    /// `skew_max_abs_diff` and `skew_missing_rate` with `by: feature` judge each feature.
+    #[serde(default)]
+    pub skew: Option<Located<RawSkew>>,
     /// Column names in the prediction files. Each names a different column, none empty.
     #[serde(default)]
     pub columns: Located<Columns>,
@@ -78,6 +88,45 @@ pub struct RawConfig {
     /// refuses the run.
     #[serde(default)]
     pub waivers: Vec<Located<RawWaiver>>,
+}
+
+/// The `skew:` block: two feature files keyed by one id column.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSkew {
+    /// The features as computed offline (training pipeline, feature store export), relative
+    /// to this file (CSV, Parquet or NDJSON).
+    pub offline: String,
+    /// The features as served online (logged at prediction time), same id column.
+    pub online: String,
+    /// The id column of both files; default `columns.id`.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The feature columns to compare: a name, or `{name, tolerance}` for a numeric feature
+    /// whose values may differ by up to `tolerance` (absolute) without counting as a mismatch.
+    pub features: Vec<RawSkewFeature>,
+}
+
+/// One compared feature: its column name, or the name with a numeric tolerance.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawSkewFeature {
+    /// A column compared exactly.
+    Name(String),
+    /// A column with options.
+    Spec(RawSkewFeatureSpec),
+}
+
+/// A compared feature with options.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSkewFeatureSpec {
+    /// The column name (the same in both files).
+    pub name: String,
+    /// Largest absolute difference of a numeric feature that still counts as a match
+    /// (default 0: exact).
+    #[serde(default)]
+    pub tolerance: Option<f64>,
 }
 
 /// What a blocking gate that judged nothing does to the verdict.
@@ -230,6 +279,39 @@ pub struct Gate {
     /// Multiple-comparison correction over the slices of a `significant` gate.
     #[serde(default)]
     pub correction: Correction,
+    /// For a distribution metric (`psi`, `ks`, `js_divergence`, `wasserstein`): compare with
+    /// the `baseline`'s scores on the same rows (default) or with the `reference` sample.
+    #[serde(default)]
+    pub against: Against,
+    /// With `against: reference`: whose scores to compare, `candidate` (default) or
+    /// `baseline`.
+    #[serde(default)]
+    pub model: Option<ModelSide>,
+    /// With `against: reference`: compare this feature column (numeric or categorical) of
+    /// the evaluation rows (the candidate file) with the reference's, instead of scores.
+    #[serde(default)]
+    pub feature: Option<String>,
+}
+
+/// What a distribution metric compares with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Against {
+    /// The baseline's scores on the same rows.
+    #[default]
+    Baseline,
+    /// The `reference:` sample.
+    Reference,
+}
+
+/// A model whose scores are compared with the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelSide {
+    /// The candidate's scores.
+    Candidate,
+    /// The baseline's scores.
+    Baseline,
 }
 
 /// A metric id, parsed while reading so that errors point at the line.

@@ -10,6 +10,8 @@ mod lint;
 mod pair;
 mod parquet_pages;
 mod read;
+mod reference;
+mod skew;
 mod slices;
 mod sources;
 
@@ -20,6 +22,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 pub use pair::{Ids, PairError, PairSide, pair_ids};
+pub use reference::{Feature, Reference, load_features, load_reference};
+pub use skew::{SkewColumn, SkewData, load_skew};
 pub use slices::Slicing;
 
 /// The label value that means "positive", when labels are not 0/1 or true/false.
@@ -447,6 +451,7 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
         id: req.id.as_deref(),
         weight: req.weight.as_deref(),
         extra: &slice_cols,
+        extra_role: "slice",
     };
     let cand = read::read(&req.candidate, &cand_cols, true)?;
     let cand_side = columns::Side::from_frame(
@@ -475,6 +480,7 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
                 id: req.id.as_deref(),
                 weight: req.weight.as_deref(),
                 extra: &[],
+                extra_role: "slice",
             };
             // The label and weight may live in the candidate file only.
             let base = read::read(path, &base_cols, false)?;

@@ -311,7 +311,7 @@ where
 }
 
 /// The id column of one file, refused when it has missing values.
-fn id_series(path: &Path, frame: &DataFrame, id: &str) -> Result<Series, DataError> {
+pub(crate) fn id_series(path: &Path, frame: &DataFrame, id: &str) -> Result<Series, DataError> {
     let s = frame
         .column(id)
         .map_err(|_| DataError::new(path, Some(id), "the id column is missing"))?
@@ -347,7 +347,7 @@ fn id_series(path: &Path, frame: &DataFrame, id: &str) -> Result<Series, DataErr
 }
 
 /// The ids of a column without missing values, in their own kind; other types refused.
-fn ids_of<'a>(path: &Path, s: &'a Series, id: &str) -> Result<Ids<'a>, DataError> {
+pub(crate) fn ids_of<'a>(path: &Path, s: &'a Series, id: &str) -> Result<Ids<'a>, DataError> {
     let fail = |e: PolarsError| DataError::new(path, Some(id), format!("cannot read the ids: {e}"));
     let dtype = s.dtype();
     if dtype.is_signed_integer() {

@@ -21,6 +21,8 @@ pub(crate) struct Wanted<'a> {
     pub id: Option<&'a str>,
     pub weight: Option<&'a str>,
     pub extra: &'a [String],
+    /// What the extra columns are, for messages (`slice`, `feature`).
+    pub extra_role: &'static str,
 }
 
 /// One file of an input as read: for the audit record.
@@ -573,7 +575,10 @@ fn scan(
     if let Some(l) = wanted.label {
         names.push((l, "label", required_all));
     }
-    names.push((wanted.score, "score", true));
+    // An input with no score (the `skew:` feature files) names its id as the score.
+    if wanted.id != Some(wanted.score) {
+        names.push((wanted.score, "score", true));
+    }
     if let Some(i) = wanted.id {
         names.push((i, "id", true));
     }
@@ -581,7 +586,7 @@ fn scan(
         names.push((w, "weight", required_all));
     }
     for e in wanted.extra {
-        names.push((e.as_str(), "slice", true));
+        names.push((e.as_str(), wanted.extra_role, true));
     }
 
     let mut select: Vec<Expr> = Vec::new();
@@ -687,6 +692,7 @@ mod tests {
             id: None,
             weight: None,
             extra: &[],
+            extra_role: "slice",
         }
     }
 

@@ -576,7 +576,7 @@ fn judge_slice(g: &GateSpec, m: &Measured, settings: &Settings, o: &mut Outcome)
     o.judged = judging.as_ref().map(Judging::public);
 
     if sliced {
-        let short = shortfalls(m, settings.min_slice);
+        let short = shortfalls(m, settings.min_slice, !g.metric.is_skew());
         if !short.is_empty() {
             o.detectable = detectable;
             o.why = Why::TooSmall(short);
@@ -699,7 +699,8 @@ fn judge_slice(g: &GateSpec, m: &Measured, settings: &Settings, o: &mut Outcome)
 }
 
 /// The counts of a slice below its `min_slice` floors.
-fn shortfalls(m: &Measured, ms: MinSlice) -> Vec<Shortfall> {
+/// `labelled` is false for skew gates: feature files have no labels, so only rows count.
+fn shortfalls(m: &Measured, ms: MinSlice, labelled: bool) -> Vec<Shortfall> {
     let negatives = m.rows.saturating_sub(m.positives);
     [
         (Count::Rows, m.rows, ms.rows),
@@ -707,6 +708,7 @@ fn shortfalls(m: &Measured, ms: MinSlice) -> Vec<Shortfall> {
         (Count::Negatives, negatives, ms.negatives),
     ]
     .into_iter()
+    .filter(|(count, _, _)| labelled || *count == Count::Rows)
     .filter(|(_, have, need)| have < need)
     .map(|(count, have, need)| Shortfall { count, have, need })
     .collect()

@@ -13,6 +13,7 @@ fn gate(metric: &str, rule: Rule, limit: f64, evidence: Evidence, by: &[&str]) -
         severity: Severity::Block,
         correction: Correction::Holm,
         line: 1,
+        reference: None,
     }
 }
 

@@ -146,7 +146,8 @@ pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> 
             )
         };
         stage(Stage::Metrics(&level.by));
-        let cand = evaluate_counted(&cand_r, groups, &level.table, spec.weights);
+        let mut cand = evaluate_counted(&cand_r, groups, &level.table, spec.weights);
+        super::compare::fill(&mut cand, &level.table, data, groups, spec.threshold);
         let base = base_r
             .as_ref()
             .map(|b| evaluate_counted(b, groups, &level.table, spec.weights));

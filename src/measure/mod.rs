@@ -6,6 +6,7 @@
 //! every slicing's metric table, DeLong and bootstrap reuse that order. Nothing here writes
 //! English: the methods used are [`Methods`], progress is a [`Stage`]; `report` words them.
 
+mod compare;
 mod evidence;
 pub mod plan;
 

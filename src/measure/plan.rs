@@ -92,7 +92,9 @@ impl Plan {
                     .iter()
                     .map(|&i| &spec.gates[i])
                     .filter(|g| {
-                        g.test != Test::Delong && g.metric.direction() != Direction::Neutral
+                        g.test != Test::Delong
+                            && g.metric.direction() != Direction::Neutral
+                            && !g.metric.compares_models()
                     })
                     .map(|g| g.metric)
                     .collect();

@@ -54,6 +54,16 @@ pub enum MetricId {
     Rows,
     Positives,
     Prevalence,
+    Psi { bins: u32 },
+    Ks,
+    JsDivergence { bins: u32 },
+    Wasserstein,
+    Churn,
+    ChurnPositive,
+    ChurnNegative,
+    SkewMismatchRate,
+    SkewMaxAbsDiff,
+    SkewMissingRate,
 }
 
 /// Why a metric id could not be parsed.
@@ -114,7 +124,26 @@ pub const NAMES: &[(&str, &str)] = &[
     ("rows", "rows"),
     ("positives", "positives"),
     ("prevalence", "prevalence"),
+    (
+        "psi",
+        "psi or psi(bins), bins an integer from 2 to 1000 (default 10)",
+    ),
+    ("ks", "ks"),
+    (
+        "js_divergence",
+        "js_divergence or js_divergence(bins), bins an integer from 2 to 1000 (default 10)",
+    ),
+    ("wasserstein", "wasserstein"),
+    ("churn", "churn"),
+    ("churn_positive", "churn_positive"),
+    ("churn_negative", "churn_negative"),
+    ("skew_mismatch_rate", "skew_mismatch_rate"),
+    ("skew_max_abs_diff", "skew_max_abs_diff"),
+    ("skew_missing_rate", "skew_missing_rate"),
 ];
+
+/// Most quantile bins of `psi(bins)` and `js_divergence(bins)`.
+pub const MAX_DISTRIBUTION_BINS: u32 = 1000;
 
 impl MetricId {
     /// The default set computed by `modelgate metrics` without `--metric` (docs/contract.md §4).
@@ -167,6 +196,16 @@ impl MetricId {
             Rows => "rows",
             Positives => "positives",
             Prevalence => "prevalence",
+            Psi { .. } => "psi",
+            Ks => "ks",
+            JsDivergence { .. } => "js_divergence",
+            Wasserstein => "wasserstein",
+            Churn => "churn",
+            ChurnPositive => "churn_positive",
+            ChurnNegative => "churn_negative",
+            SkewMismatchRate => "skew_mismatch_rate",
+            SkewMaxAbsDiff => "skew_max_abs_diff",
+            SkewMissingRate => "skew_missing_rate",
         }
     }
 
@@ -175,6 +214,7 @@ impl MetricId {
         use MetricId::*;
         match self {
             LogLoss | Brier | Ece { .. } | Fpr | ExpectedCost { .. } => Direction::LowerIsBetter,
+            m if m.compares_models() || m.is_skew() => Direction::LowerIsBetter,
             Rows | Positives | Prevalence => Direction::Neutral,
             _ => Direction::HigherIsBetter,
         }
@@ -186,6 +226,37 @@ impl MetricId {
             self,
             MetricId::LogLoss | MetricId::Brier | MetricId::Ece { .. }
         )
+    }
+
+    /// True for metrics of the two models together rather than of one model: the
+    /// distribution distances between the candidate's and the baseline's scores on the same
+    /// rows, and decision churn. They need a baseline, have no baseline value and no delta,
+    /// and are gated with `max:` (or `min:`) on their value.
+    pub fn compares_models(&self) -> bool {
+        use MetricId::*;
+        matches!(
+            self,
+            Psi { .. }
+                | Ks
+                | JsDivergence { .. }
+                | Wasserstein
+                | Churn
+                | ChurnPositive
+                | ChurnNegative
+        )
+    }
+
+    /// True for the training–serving skew metrics: computed per feature from the `skew:`
+    /// files (offline and online features keyed by id), not from the predictions.
+    pub fn is_skew(&self) -> bool {
+        use MetricId::*;
+        matches!(self, SkewMismatchRate | SkewMaxAbsDiff | SkewMissingRate)
+    }
+
+    /// True for the distribution distances (labels unused, rows counted unweighted).
+    pub fn is_distribution(&self) -> bool {
+        use MetricId::*;
+        matches!(self, Psi { .. } | Ks | JsDivergence { .. } | Wasserstein)
     }
 
     /// True for metrics that depend on the decision threshold.
@@ -236,7 +307,7 @@ impl fmt::Display for MetricId {
         use MetricId::*;
         let name = self.name();
         match self {
-            Ece { bins } => write!(f, "{name}({bins})"),
+            Ece { bins } | Psi { bins } | JsDivergence { bins } => write!(f, "{name}({bins})"),
             FBeta { beta } => write!(f, "{name}({beta})"),
             RecallAtPrecision(x) | PrecisionAtRecall(x) | RecallAtFpr(x) => {
                 write!(f, "{name}({x})")
@@ -330,6 +401,23 @@ impl FromStr for MetricId {
                     Ece { bins: b as u32 }
                 }
             }
+            "psi" | "js_divergence" => {
+                let bins = if nums.is_empty() {
+                    10
+                } else {
+                    arity(1)?;
+                    let b = nums[0];
+                    if b < 2.0 || b.fract() != 0.0 || b > f64::from(MAX_DISTRIBUTION_BINS) {
+                        return Err(bad(raw, &format!("{b} is not a bin count"), usage));
+                    }
+                    b as u32
+                };
+                if name == "psi" {
+                    Psi { bins }
+                } else {
+                    JsDivergence { bins }
+                }
+            }
             "fbeta" => {
                 arity(1)?;
                 if nums[0] <= 0.0 {
@@ -391,6 +479,14 @@ impl FromStr for MetricId {
                     "rows" => Rows,
                     "positives" => Positives,
                     "prevalence" => Prevalence,
+                    "ks" => Ks,
+                    "wasserstein" => Wasserstein,
+                    "churn" => Churn,
+                    "skew_mismatch_rate" => SkewMismatchRate,
+                    "skew_max_abs_diff" => SkewMaxAbsDiff,
+                    "skew_missing_rate" => SkewMissingRate,
+                    "churn_positive" => ChurnPositive,
+                    "churn_negative" => ChurnNegative,
                     // Every name in NAMES with arguments is handled above.
                     other => return Err(bad(raw, &format!("`{other}` needs arguments"), usage)),
                 }
@@ -489,6 +585,14 @@ mod tests {
         assert!(e.contains("takes no arguments"), "{e}");
         assert!("fbeta(x)".parse::<MetricId>().is_err());
         assert!("ece(2.5)".parse::<MetricId>().is_err());
+        assert!("psi(1)".parse::<MetricId>().is_err());
+        assert!("js_divergence(1001)".parse::<MetricId>().is_err());
+        assert_eq!("psi".parse::<MetricId>().unwrap().to_string(), "psi(10)");
+        assert_eq!(
+            "js_divergence(20)".parse::<MetricId>().unwrap(),
+            MetricId::JsDivergence { bins: 20 }
+        );
+        assert!("churn".parse::<MetricId>().unwrap().compares_models());
     }
 
     #[test]

@@ -8,15 +8,18 @@
 mod calibration;
 mod confusion;
 mod counts;
+pub mod curves;
+pub mod distribution;
 mod id;
 mod lanes;
 mod ranked;
+pub mod skew;
 mod stream;
 
 pub use calibration::{brier_row, ece_bin, log_loss_row};
 pub use confusion::Confusion;
 pub use counts::frequency_counts;
-pub use id::{Direction, MetricId, NAMES, ParseMetricError, TopK};
+pub use id::{Direction, MAX_DISTRIBUTION_BINS, MetricId, NAMES, ParseMetricError, TopK};
 pub use lanes::{LANES, Lanes, Ties, evaluate_lanes};
 pub use stream::evaluate;
 
@@ -29,6 +32,14 @@ pub enum Undefined {
     NoNegatives,
     /// No rows, or zero total weight.
     Empty,
+    /// Not a value of one model: the metric compares the candidate with the baseline.
+    ComparesModels,
+    /// A gate against the reference: the reference sample has no row in this slice.
+    NoReferenceRows,
+    /// A skew metric: no id has a value of the feature in both files.
+    NothingCompared,
+    /// `skew_max_abs_diff` of a categorical feature.
+    NotNumeric,
 }
 
 impl Undefined {
@@ -38,6 +49,12 @@ impl Undefined {
             Undefined::NoPositives => "undefined: no positive rows",
             Undefined::NoNegatives => "undefined: no negative rows",
             Undefined::Empty => "undefined: no rows",
+            Undefined::ComparesModels => "not a value of one model: it compares the two models",
+            Undefined::NoReferenceRows => "undefined: no reference rows in this slice",
+            Undefined::NothingCompared => "undefined: no id has a value in both files",
+            Undefined::NotNumeric => {
+                "undefined: a categorical feature has no numeric difference (gate it on skew_mismatch_rate)"
+            }
         }
     }
 }

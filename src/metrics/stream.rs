@@ -451,6 +451,14 @@ pub(super) fn value(
     a: &Sums,
 ) -> Value {
     use MetricId::*;
+    // A comparison of two models has no value on one model's rows; `app` fills it in.
+    if m.compares_models() {
+        return Err(Undefined::ComparesModels);
+    }
+    // Skew metrics are measured from the `skew:` files (`app`), never on predictions.
+    if m.is_skew() {
+        return Err(Undefined::Empty);
+    }
     let total = p + n;
     if total == 0.0 {
         return Err(Undefined::Empty);

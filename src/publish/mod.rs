@@ -18,6 +18,7 @@
 //! This module knows nothing of how the report is made: it takes strings.
 
 mod actions;
+mod artifact;
 mod env;
 mod github;
 mod gitlab;
@@ -31,6 +32,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+pub use artifact::html_report_url;
 pub use env::Env;
 
 use crate::report::Document;

@@ -281,6 +281,14 @@ pub fn result_json(run: &Run) -> String {
     if let Some(b) = &run.baseline {
         inputs = inputs.put("baseline", file(b, origins.baseline.as_ref()));
     }
+    if let Some(r) = &run.reference {
+        inputs = inputs.put("reference", file(r, None));
+    }
+    if let Some(sk) = &run.skew {
+        inputs = inputs
+            .put("skew_offline", file(&sk.offline, None))
+            .put("skew_online", file(&sk.online, None));
+    }
     let doc = Obj::default()
         .put("schema", json!("modelgate/result/v1"))
         .put("verdict", json!(run.verdict.as_str()))
@@ -353,8 +361,57 @@ pub fn result_json(run: &Run) -> String {
             "metrics",
             Node::Arr(run.metrics.iter().map(metrics_json).collect()),
         )
+        .put_if(
+            run.skew.is_some(),
+            "skew",
+            run.skew.as_ref().map_or_else(Obj::default, skew_json),
+        )
         .put("notes", json!(super::method_notes(&run.methods)));
     render(&doc)
+}
+
+/// The `skew` object: the id column and every feature's counts, rates and examples, in
+/// config order (the files are under `inputs`).
+fn skew_json(s: &super::SkewSummary) -> Obj {
+    use crate::metrics::skew::SkewKind;
+    let features = s
+        .features
+        .iter()
+        .map(|f| {
+            let (kind, tolerance) = match f.kind {
+                SkewKind::Numeric { tolerance } => ("numeric", json!(tolerance)),
+                SkewKind::Categorical => ("categorical", Json::Null),
+            };
+            let examples = f
+                .examples
+                .iter()
+                .map(|e| {
+                    Obj::default()
+                        .put("id", json!(e.id))
+                        .put("offline", json!(e.offline))
+                        .put("online", json!(e.online))
+                        .into()
+                })
+                .collect();
+            Obj::default()
+                .put("feature", json!(f.name))
+                .put("kind", json!(kind))
+                .put("tolerance", tolerance)
+                .put("ids", json!(f.ids))
+                .put("compared", json!(f.compared))
+                .put("mismatched", json!(f.mismatched))
+                .put("missing_offline", json!(f.missing_offline))
+                .put("missing_online", json!(f.missing_online))
+                .put("skew_mismatch_rate", json!(f.mismatch_rate().ok()))
+                .put("skew_max_abs_diff", json!(f.max_abs_diff_value().ok()))
+                .put("skew_missing_rate", json!(f.missing_rate().ok()))
+                .put("examples", Node::Arr(examples))
+                .into()
+        })
+        .collect();
+    Obj::default()
+        .put("id", json!(s.id))
+        .put("features", Node::Arr(features))
 }
 
 /// The `modelgate metrics --format json` document (`modelgate/metrics/v1`).

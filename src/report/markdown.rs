@@ -18,6 +18,7 @@ const BLOCKS: &[(&str, u8)] = &[
     ("summary", 0),
     ("worst", 1),
     ("reasons", 2),
+    ("skew", 3),
     ("details", 3),
     ("slices", 4),
 ];
@@ -526,6 +527,8 @@ pub fn markdown(run: &Run) -> Document {
                 .collect::<Vec<_>>()
         )),
         sources => sources_text(run),
+        reference => run.reference.as_ref().map(|r| file(r, None)).unwrap_or_default(),
+        skew => run.skew.as_ref().map(|s| Value::from(Serde(skew_block(s, &file)))),
     };
     let mut env = Environment::new();
     if let Ok(syntax) = SyntaxConfig::builder().trim_blocks(true).build() {
@@ -555,5 +558,87 @@ pub fn markdown(run: &Run) -> Document {
             .into_iter()
             .filter(|s| !s.markdown.trim().is_empty())
             .collect(),
+    }
+}
+
+/// Features listed in the skew table (the worst; the JSON has them all).
+const SKEW_ROWS: usize = 10;
+
+/// The skew section's values, escaped for Markdown.
+#[derive(Serialize)]
+struct SkewBlock {
+    headline: String,
+    offline: String,
+    online: String,
+    id: String,
+    rows: Vec<SkewRow>,
+}
+
+/// One feature of the skew table.
+#[derive(Serialize)]
+struct SkewRow {
+    name: String,
+    kind: String,
+    mismatch: String,
+    max_diff: String,
+    missing: String,
+    examples: String,
+}
+
+fn skew_block(
+    s: &super::SkewSummary,
+    file: &dyn Fn(&crate::data::FileInfo, Option<&super::InputOrigin>) -> String,
+) -> SkewBlock {
+    use crate::metrics::skew::SkewKind;
+    let worst = s.worst();
+    let headline = if worst.is_empty() {
+        format!("all {} feature(s) agree", s.features.len())
+    } else {
+        format!(
+            "{} of {} feature(s) disagree",
+            worst.len(),
+            s.features.len()
+        )
+    };
+    let pct = |r: Result<f64, crate::metrics::skew::SkewUndefined>, of: u64| match r {
+        Ok(x) => format!("{}% of {of}", num(x * 100.0)),
+        Err(_) => "–".to_string(),
+    };
+    let rows = worst
+        .iter()
+        .take(SKEW_ROWS)
+        .map(|f| SkewRow {
+            name: md_cell(&f.name),
+            kind: match f.kind {
+                SkewKind::Numeric { tolerance } if tolerance > 0.0 => {
+                    format!("numeric (± {})", num(tolerance))
+                }
+                SkewKind::Numeric { .. } => "numeric (exact)".into(),
+                SkewKind::Categorical => "categorical".into(),
+            },
+            mismatch: pct(f.mismatch_rate(), f.compared),
+            max_diff: f
+                .max_abs_diff_value()
+                .map(num)
+                .unwrap_or_else(|_| "–".into()),
+            missing: pct(f.missing_rate(), f.ids),
+            examples: f
+                .examples
+                .iter()
+                .map(|e| {
+                    let v =
+                        |x: &Option<String>| x.as_deref().map_or("missing".to_string(), md_cell);
+                    format!("{}: {} → {}", md_cell(&e.id), v(&e.offline), v(&e.online))
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        })
+        .collect();
+    SkewBlock {
+        headline,
+        offline: file(&s.offline, None),
+        online: file(&s.online, None),
+        id: md_cell(&s.id),
+        rows,
     }
 }

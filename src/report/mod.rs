@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod escape;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -16,6 +17,10 @@ mod terminal;
 mod words;
 
 pub use budget::{Document, Section};
+pub use html::{
+    CALIBRATION_BINS, CURVE_CAP, CURVE_TOLERANCE, Charts, HISTOGRAM_BINS, ModelCharts, SIZE_BUDGET,
+    SliceCharts, html,
+};
 pub use json::{metrics_document, result_json};
 pub use junit::junit_xml;
 pub use markdown::markdown;
@@ -71,6 +76,32 @@ pub struct Run {
     pub policies: Vec<(String, String)>,
     /// Where inputs named by an MLflow URI came from (run, model version).
     pub origins: InputOrigins,
+    /// The reference sample read for gates `against: reference`, if any.
+    pub reference: Option<FileInfo>,
+    /// The training–serving skew comparison (`skew:`), if configured.
+    pub skew: Option<SkewSummary>,
+}
+
+/// The training–serving skew of every compared feature, with the files compared.
+#[derive(Debug, Clone)]
+pub struct SkewSummary {
+    /// The offline feature file.
+    pub offline: FileInfo,
+    /// The online (logged) feature file.
+    pub online: FileInfo,
+    /// The id column pairing them.
+    pub id: String,
+    /// Each feature's skew, in config order.
+    pub features: Vec<crate::metrics::skew::FeatureSkew>,
+}
+
+impl SkewSummary {
+    /// The features that disagree anywhere, worst first (ties in config order).
+    pub fn worst(&self) -> Vec<&crate::metrics::skew::FeatureSkew> {
+        let mut v: Vec<_> = self.features.iter().filter(|f| f.badness() > 0.0).collect();
+        v.sort_by(|a, b| b.badness().total_cmp(&a.badness()));
+        v
+    }
 }
 
 /// An input read from an MLflow run or model version instead of a local path.

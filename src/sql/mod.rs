@@ -286,10 +286,11 @@ fn default_outputs(dialect: Dialect) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// The slice columns the gates use, each once, in the order the gates name them.
+/// The slice columns the gates use, each once, in the order the gates name them. Skew
+/// gates (`by: feature`) slice the `skew:` files, not the predictions: left out.
 pub fn slice_columns(spec: &Spec) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for g in &spec.gates {
+    for g in spec.gates.iter().filter(|g| !g.metric.is_skew()) {
         for c in &g.by {
             if !out.contains(c) {
                 out.push(c.clone());
