@@ -6,6 +6,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::task::Task;
+
 /// Whether a larger value of a metric is better, worse, or neither (counts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -54,6 +56,16 @@ pub enum MetricId {
     Rows,
     Positives,
     Prevalence,
+    // task: regression (definitions in `metrics::regression`).
+    Mae,
+    Mse,
+    Rmse,
+    R2,
+    Mape,
+    MedianAbsoluteError,
+    MaxError,
+    ExplainedVariance,
+    Pinball(f64),
 }
 
 /// Why a metric id could not be parsed.
@@ -114,9 +126,51 @@ pub const NAMES: &[(&str, &str)] = &[
     ("rows", "rows"),
     ("positives", "positives"),
     ("prevalence", "prevalence"),
+    ("mae", "mae"),
+    ("mse", "mse"),
+    ("rmse", "rmse"),
+    ("r2", "r2"),
+    ("mape", "mape"),
+    ("median_absolute_error", "median_absolute_error"),
+    ("max_error", "max_error"),
+    ("explained_variance", "explained_variance"),
+    ("pinball", "pinball(q), 0 <= q <= 1"),
 ];
 
 impl MetricId {
+    /// The tasks whose configs may gate on this metric: a gate on a metric of another task
+    /// is refused when the config is read (exit 2). `rows` describes any data set.
+    pub fn tasks(&self) -> &'static [Task] {
+        use MetricId::*;
+        match self {
+            Rows => &[
+                Task::Binary,
+                Task::Multiclass,
+                Task::Regression,
+                Task::Ranking,
+            ],
+            Mae | Mse | Rmse | R2 | Mape | MedianAbsoluteError | MaxError | ExplainedVariance
+            | Pinball(_) => &[Task::Regression],
+            _ => &[Task::Binary],
+        }
+    }
+
+    /// True when a config of `task` may gate on this metric.
+    pub fn belongs_to(&self, task: Task) -> bool {
+        self.tasks().contains(&task)
+    }
+
+    /// The default set of a task's metric table (the whole data set's rows of the report).
+    pub fn default_set_for(task: Task) -> Vec<MetricId> {
+        use MetricId::*;
+        match task {
+            Task::Binary => Self::default_set(),
+            Task::Regression => vec![Rows, Mae, Mse, Rmse, R2],
+            // task: multiclass and ranking bring their own default sets.
+            Task::Multiclass | Task::Ranking => vec![Rows],
+        }
+    }
+
     /// The default set computed by `modelgate metrics` without `--metric` (docs/contract.md §4).
     /// `fbeta` needs a beta and `f1` is `fbeta(1)`, so it is left out of the set.
     pub fn default_set() -> Vec<MetricId> {
@@ -167,6 +221,15 @@ impl MetricId {
             Rows => "rows",
             Positives => "positives",
             Prevalence => "prevalence",
+            Mae => "mae",
+            Mse => "mse",
+            Rmse => "rmse",
+            R2 => "r2",
+            Mape => "mape",
+            MedianAbsoluteError => "median_absolute_error",
+            MaxError => "max_error",
+            ExplainedVariance => "explained_variance",
+            Pinball(_) => "pinball",
         }
     }
 
@@ -175,6 +238,9 @@ impl MetricId {
         use MetricId::*;
         match self {
             LogLoss | Brier | Ece { .. } | Fpr | ExpectedCost { .. } => Direction::LowerIsBetter,
+            Mae | Mse | Rmse | Mape | MedianAbsoluteError | MaxError | Pinball(_) => {
+                Direction::LowerIsBetter
+            }
             Rows | Positives | Prevalence => Direction::Neutral,
             _ => Direction::HigherIsBetter,
         }
@@ -238,7 +304,7 @@ impl fmt::Display for MetricId {
         match self {
             Ece { bins } => write!(f, "{name}({bins})"),
             FBeta { beta } => write!(f, "{name}({beta})"),
-            RecallAtPrecision(x) | PrecisionAtRecall(x) | RecallAtFpr(x) => {
+            RecallAtPrecision(x) | PrecisionAtRecall(x) | RecallAtFpr(x) | Pinball(x) => {
                 write!(f, "{name}({x})")
             }
             PrecisionAtK(k) | RecallAtK(k) | LiftAtK(k) => write!(f, "{name}({k})"),
@@ -361,6 +427,10 @@ impl FromStr for MetricId {
                 arity(1)?;
                 LiftAtK(topk(nums[0])?)
             }
+            "pinball" => {
+                arity(1)?;
+                Pinball(unit(false, nums[0], false)?)
+            }
             "expected_cost" => {
                 arity(2)?;
                 if nums[0] < 0.0 || nums[1] < 0.0 {
@@ -391,6 +461,14 @@ impl FromStr for MetricId {
                     "rows" => Rows,
                     "positives" => Positives,
                     "prevalence" => Prevalence,
+                    "mae" => Mae,
+                    "mse" => Mse,
+                    "rmse" => Rmse,
+                    "r2" => R2,
+                    "mape" => Mape,
+                    "median_absolute_error" => MedianAbsoluteError,
+                    "max_error" => MaxError,
+                    "explained_variance" => ExplainedVariance,
                     // Every name in NAMES with arguments is handled above.
                     other => return Err(bad(raw, &format!("`{other}` needs arguments"), usage)),
                 }
@@ -489,6 +567,39 @@ mod tests {
         assert!(e.contains("takes no arguments"), "{e}");
         assert!("fbeta(x)".parse::<MetricId>().is_err());
         assert!("ece(2.5)".parse::<MetricId>().is_err());
+    }
+
+    #[test]
+    fn regression_ids_parse_belong_to_regression_and_point_the_right_way() {
+        for s in [
+            "mae",
+            "mse",
+            "rmse",
+            "r2",
+            "mape",
+            "median_absolute_error",
+            "max_error",
+            "explained_variance",
+            "pinball(0.9)",
+        ] {
+            let id: MetricId = s.parse().unwrap();
+            assert_eq!(id.to_string(), s);
+            assert!(
+                id.belongs_to(Task::Regression) && !id.belongs_to(Task::Binary),
+                "{s}"
+            );
+        }
+        assert_eq!(MetricId::R2.direction(), Direction::HigherIsBetter);
+        assert_eq!(
+            MetricId::ExplainedVariance.direction(),
+            Direction::HigherIsBetter
+        );
+        assert_eq!(MetricId::Pinball(0.5).direction(), Direction::LowerIsBetter);
+        assert!("pinball".parse::<MetricId>().is_err());
+        assert!("pinball(1.5)".parse::<MetricId>().is_err());
+        assert!("mae(2)".parse::<MetricId>().is_err());
+        assert!(MetricId::Rows.belongs_to(Task::Regression));
+        assert!(!MetricId::RocAuc.belongs_to(Task::Regression));
     }
 
     #[test]

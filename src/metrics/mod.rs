@@ -11,8 +11,10 @@ mod counts;
 mod id;
 mod lanes;
 mod ranked;
+pub mod regression;
 mod stream;
 
+pub use crate::task::Task;
 pub use calibration::{brier_row, ece_bin, log_loss_row};
 pub use confusion::Confusion;
 pub use counts::frequency_counts;
@@ -29,6 +31,10 @@ pub enum Undefined {
     NoNegatives,
     /// No rows, or zero total weight.
     Empty,
+    /// Fewer than two rows (`r2`, as scikit-learn's NaN).
+    TooFew,
+    /// The value overflows (errors beyond about 1e154 squared).
+    NotFinite,
 }
 
 impl Undefined {
@@ -38,6 +44,8 @@ impl Undefined {
             Undefined::NoPositives => "undefined: no positive rows",
             Undefined::NoNegatives => "undefined: no negative rows",
             Undefined::Empty => "undefined: no rows",
+            Undefined::TooFew => "undefined: fewer than two rows",
+            Undefined::NotFinite => "undefined: the value overflows (errors too large)",
         }
     }
 }
