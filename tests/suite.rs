@@ -21,6 +21,7 @@ mod policies;
 mod publish_e2e;
 mod publish_github;
 mod publish_gitlab;
+mod regression;
 mod report_snapshots;
 mod sources;
 mod sql_engines;

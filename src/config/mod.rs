@@ -97,6 +97,9 @@ pub enum Test {
     Bootstrap,
     /// Exact McNemar (p-value); the interval comes from the bootstrap.
     Mcnemar,
+    /// Normal interval on a mean loss and on the mean of the paired per-row loss
+    /// differences (regression's `mae`, `mse`, `mape`, `pinball` under `test: auto`).
+    PairedMean,
 }
 
 impl Test {
@@ -106,6 +109,7 @@ impl Test {
             Test::Delong => "delong",
             Test::Bootstrap => "bootstrap",
             Test::Mcnemar => "mcnemar",
+            Test::PairedMean => "paired_mean",
         }
     }
 }
@@ -645,6 +649,11 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         }
         let neutral = metric.direction() == Direction::Neutral;
         let test = match (g.test, metric) {
+            // A mean loss's interval comes from its per-row losses (and their paired
+            // differences); `test: bootstrap` keeps the bootstrap.
+            (TestKind::Auto, m) if crate::metrics::regression::row_loss(m, 0.0, 0.0).is_some() => {
+                Test::PairedMean
+            }
             // Under `cluster`, roc_auc leaves DeLong (row-level) for the cluster bootstrap.
             (TestKind::Auto, MetricId::RocAuc) if columns.cluster.is_some() => Test::Bootstrap,
             (TestKind::Auto, MetricId::RocAuc) | (TestKind::Delong, MetricId::RocAuc) => {

@@ -233,6 +233,7 @@ pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> 
         measured,
         metrics: rows,
         methods: Methods {
+            task: spec.task,
             bootstrap: boot_used,
             delong,
             unit_bootstrap: (data.clusters.is_some()

@@ -151,6 +151,8 @@ pub struct Measurements {
 /// The statistical methods a run used, for the report's methods notes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Methods {
+    /// What the model predicts (binary by default; the report names any other task).
+    pub task: crate::config::Task,
     /// The bootstrap, when any gate used it.
     pub bootstrap: Option<BootstrapMethod>,
     /// DeLong, when any gate used it.

@@ -111,7 +111,8 @@ impl Plan {
                     .iter()
                     .map(|&i| &spec.gates[i])
                     .filter(|g| {
-                        g.test != Test::Delong && g.metric.direction() != Direction::Neutral
+                        !matches!(g.test, Test::Delong | Test::PairedMean)
+                            && g.metric.direction() != Direction::Neutral
                     })
                     .map(|g| g.metric)
                     .collect();

@@ -16,7 +16,7 @@ use super::UnitBootstrap;
 use super::evidence::{slice_keys, table_rows};
 use super::plan::Plan;
 use super::{Estimate, Measured, Measurements, Methods, MetricsRow, SliceKey, Spread, Stage};
-use crate::config::{GateSpec, Spec, WeightKind};
+use crate::config::{GateSpec, Spec, Test, WeightKind};
 use crate::data::Paired;
 use crate::metrics::regression::{self, ByError, RegressionRows};
 use crate::metrics::{self, MetricId, Table};
@@ -102,17 +102,11 @@ pub(super) fn measure(
         let cand = table(0, &level.table.metrics);
         let base = (models.len() > 1).then(|| table(1, &level.table.metrics));
 
-        // The bootstrap resamples the metrics that are not mean losses.
+        // The bootstrap resamples the metrics of the gates not judged by `PairedMean`.
         let boot_metrics: Vec<MetricId> = level
             .bootstrap
             .as_ref()
-            .map(|b| {
-                b.metrics
-                    .iter()
-                    .copied()
-                    .filter(|m| regression::row_loss(*m, 0.0, 0.0).is_none())
-                    .collect()
-            })
+            .map(|b| b.metrics.clone())
             .unwrap_or_default();
         let boot: Option<BootstrapResult> = (!boot_metrics.is_empty()).then(|| {
             stage(Stage::Bootstrap {
@@ -150,7 +144,9 @@ pub(super) fn measure(
 
         for &gi in &level.gates {
             let g = &spec.gates[gi];
-            let means = mean_loss_intervals(g.metric, &models, codes, count, clusters, role, spec);
+            let means = (g.test == Test::PairedMean)
+                .then(|| mean_loss_intervals(g.metric, &models, codes, count, clusters, role, spec))
+                .flatten();
             mean_loss |= means.is_some();
             let ev = Level {
                 plan: &level.table,
@@ -168,6 +164,7 @@ pub(super) fn measure(
         measured,
         metrics: rows,
         methods: Methods {
+            task: spec.task,
             bootstrap: None,
             delong: None,
             unit_bootstrap: booted.then_some(UnitBootstrap {
