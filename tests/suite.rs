@@ -22,6 +22,7 @@ mod publish_e2e;
 mod publish_github;
 mod publish_gitlab;
 mod regression;
+mod regression_metrics;
 mod report_snapshots;
 mod sources;
 mod sql_engines;
