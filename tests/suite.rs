@@ -23,6 +23,7 @@ mod publish_github;
 mod publish_gitlab;
 mod regression;
 mod regression_metrics;
+mod regression_simulation;
 mod report_snapshots;
 mod sources;
 mod sql_engines;
