@@ -314,3 +314,27 @@ fn binary_under_cluster_uses_the_cluster_bootstrap_and_refuses_row_level_tests()
         "{err}"
     );
 }
+
+#[test]
+fn the_eta_example_blocks_on_rmse_and_on_porto() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, json, err) = check(dir.path(), &root.join("examples/eta/modelgate.yaml"));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(json["task"], "regression");
+    let failed: Vec<String> = json["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["status"] == "fail")
+        .map(|g| format!("{} {}", g["id"].as_str().unwrap(), g["slice"]))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "rmse-max_regression {}",
+            "mae-max_regression-by-city {\"city\":\"porto\"}"
+        ]
+    );
+    assert!(json["notes"].to_string().contains("800 clusters"));
+}

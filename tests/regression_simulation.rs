@@ -221,7 +221,10 @@ fn with_clustered_rows_row_intervals_under_cover_and_cluster_intervals_cover() {
         rows_hit += usize::from(covers(mae_delta(&s, false), truth_mae));
         cl_hit += usize::from(covers(mae_delta(&s, true), truth_mae));
     }
-    let (rows_rate, cl_rate) = (rows_hit as f64 / f64::from(reps), cl_hit as f64 / f64::from(reps));
+    let (rows_rate, cl_rate) = (
+        rows_hit as f64 / f64::from(reps),
+        cl_hit as f64 / f64::from(reps),
+    );
     eprintln!(
         "clustered rows, MAE delta: row-level coverage {rows_rate:.3}, cluster-robust {cl_rate:.3}"
     );
@@ -242,7 +245,10 @@ fn with_clustered_rows_row_intervals_under_cover_and_cluster_intervals_cover() {
         rows_hit += usize::from(covers(rmse_delta(&s, false, 300, u64::from(r)), 0.2));
         cl_hit += usize::from(covers(rmse_delta(&s, true, 300, u64::from(r)), 0.2));
     }
-    let (rows_rate, cl_rate) = (rows_hit as f64 / f64::from(reps), cl_hit as f64 / f64::from(reps));
+    let (rows_rate, cl_rate) = (
+        rows_hit as f64 / f64::from(reps),
+        cl_hit as f64 / f64::from(reps),
+    );
     eprintln!(
         "clustered rows, RMSE delta (B=300): row bootstrap coverage {rows_rate:.3}, cluster bootstrap {cl_rate:.3}"
     );
