@@ -11,7 +11,7 @@
 //! error of standard deviation `σ` the true MAE is `σ·√(2/π)` and the true RMSE `σ`.
 
 use modelgate::metrics::MetricId;
-use modelgate::metrics::regression::{RegressionRows, evaluate};
+use modelgate::metrics::regression::{RegressionRows, evaluate_lanes};
 use modelgate::stats::bootstrap::BootstrapSpec;
 use modelgate::stats::decision::{Bound, Evidence, decide};
 use modelgate::stats::units::{self, Units, WeightRole};
@@ -121,13 +121,13 @@ fn rmse_delta(s: &Sample, clustered: bool, replicates: u32, seed: u64) -> Interv
         seed,
         ..BootstrapSpec::default()
     };
-    let b = units::bootstrap(unit, s.y.len(), 2, 1, 1, &spec, |m, mult| {
+    let b = units::bootstrap(unit, s.y.len(), 2, 1, 1, &spec, |m, counts| {
         let rows = RegressionRows {
             target: &s.y,
             prediction: models[m],
             weight: None,
         };
-        evaluate(&rows, None, None, 1, &[MetricId::Rmse], mult).values
+        evaluate_lanes(&rows, None, None, 1, &[MetricId::Rmse], counts)
     });
     b.cell(0, 0)
         .delta

@@ -273,17 +273,19 @@ fn cluster_bootstrap(
         groups.count,
         plan.metrics.len(),
         spec,
-        |model, mult| {
-            metrics::evaluate(
-                ranked[model],
-                Groups {
-                    codes: sorted[model].as_deref(),
-                    count: groups.count,
-                },
-                plan,
-                |row, _, _| mult(row),
-            )
-            .values
+        |model, counts| {
+            units::per_lane(counts, |mult| {
+                metrics::evaluate(
+                    ranked[model],
+                    Groups {
+                        codes: sorted[model].as_deref(),
+                        count: groups.count,
+                    },
+                    plan,
+                    |row, _, _| mult(row),
+                )
+                .values
+            })
         },
     )
 }

@@ -128,16 +128,15 @@ pub(super) fn measure(
                 count,
                 boot_metrics.len(),
                 &bs,
-                |m, mult| {
-                    regression::evaluate(
+                |m, counts| {
+                    regression::evaluate_lanes(
                         &models[m],
                         sorted[m].as_ref(),
                         codes,
                         count,
                         &boot_metrics,
-                        mult,
+                        counts,
                     )
-                    .values
                 },
             )
         });

@@ -376,6 +376,209 @@ fn weighted_medians<G: Fn(usize) -> usize, W: Fn(usize) -> f64, M: Fn(u32) -> f6
         .collect()
 }
 
+/// Per group, the sums of one batch pass ([`evaluate_lanes`]), one slot per lane (structure
+/// of arrays, so the lane loops vectorise), around fixed centres so that the one-pass
+/// variances keep their digits.
+#[derive(Debug, Clone, Copy, Default)]
+struct LaneSums {
+    w: [f64; super::LANES],
+    /// `Σ v (y − cy)`, `Σ v (y − cy)²`.
+    sy: [f64; super::LANES],
+    syy: [f64; super::LANES],
+    /// `Σ v (e − ce)`, `Σ v (e − ce)²`, `Σ v e²`.
+    se: [f64; super::LANES],
+    see: [f64; super::LANES],
+    se2: [f64; super::LANES],
+    sae: [f64; super::LANES],
+    sape: [f64; super::LANES],
+    present: [u64; super::LANES],
+    max_abs: [f64; super::LANES],
+}
+
+/// Which sums a plan needs (the others are skipped in the pass).
+#[derive(Debug, Clone, Copy)]
+struct Needs {
+    y: bool,
+    e: bool,
+    ae: bool,
+    ape: bool,
+}
+
+/// [`evaluate`] for the [`LANES`](super::LANES) replicates of one bootstrap batch at once:
+/// `counts[row][lane]` is the row's multiplier in each replicate. Metrics that are functions
+/// of sums (every regression metric but `median_absolute_error`) take **one** pass over the
+/// rows for all lanes, with the variances of `r2` and `explained_variance` as
+/// `Σv(x − c)² − W(x̄ − c)²` around the data's means `c` (so no cancellation); with the
+/// median in the plan each lane is a full [`evaluate`]. Values agree with [`evaluate`] with
+/// the same multipliers to rounding (tested).
+pub fn evaluate_lanes(
+    rows: &RegressionRows<'_>,
+    sorted: Option<&ByError>,
+    codes: Option<&[u32]>,
+    count: usize,
+    metrics: &[MetricId],
+    counts: &[[u8; super::LANES]],
+) -> Vec<Vec<Value>> {
+    const L: usize = super::LANES;
+    if needs_sort(metrics) {
+        return (0..L)
+            .map(|l| {
+                evaluate(rows, sorted, codes, count, metrics, |r| {
+                    f64::from(counts[r as usize][l])
+                })
+                .values
+            })
+            .collect();
+    }
+    use MetricId::*;
+    let needs = Needs {
+        y: metrics.iter().any(|m| matches!(m, R2 | ExplainedVariance)),
+        e: metrics.contains(&ExplainedVariance),
+        ae: metrics.iter().any(|m| matches!(m, Mae | MaxError)),
+        ape: metrics.contains(&Mape),
+    };
+    let n = rows.target.len();
+    // Centres: the unweighted means of the target and the error over all rows.
+    let (cy, ce) = if n == 0 {
+        (0.0, 0.0)
+    } else {
+        let (sy, se) = rows
+            .target
+            .iter()
+            .zip(rows.prediction)
+            .fold((0.0, 0.0), |(a, b), (y, p)| (a + y, b + (y - p)));
+        (sy / n as f64, se / n as f64)
+    };
+    let pinballs: Vec<f64> = metrics
+        .iter()
+        .filter_map(|m| match m {
+            Pinball(q) => Some(*q),
+            _ => None,
+        })
+        .collect();
+    let mut sums = vec![LaneSums::default(); count];
+    let mut pin = vec![[0.0f64; L]; count * pinballs.len().max(1)];
+    for i in 0..n {
+        let c = &counts[i];
+        let (y, p) = (rows.target[i], rows.prediction[i]);
+        let w = rows.weight.map_or(1.0, |w| w[i]);
+        let g = codes.map_or(0, |c| c[i] as usize);
+        let e = y - p;
+        let v: [f64; L] = std::array::from_fn(|l| w * f64::from(c[l]));
+        let a = &mut sums[g];
+        for l in 0..L {
+            a.w[l] += v[l];
+            a.se2[l] += v[l] * (e * e);
+            a.present[l] += u64::from(c[l] > 0);
+        }
+        if needs.y {
+            let dy = y - cy;
+            for l in 0..L {
+                a.sy[l] += v[l] * dy;
+                a.syy[l] += v[l] * (dy * dy);
+            }
+        }
+        if needs.e {
+            let de = e - ce;
+            for l in 0..L {
+                a.se[l] += v[l] * de;
+                a.see[l] += v[l] * (de * de);
+            }
+        }
+        if needs.ae {
+            let ae = (p - y).abs();
+            for l in 0..L {
+                a.sae[l] += v[l] * ae;
+                let m = if c[l] > 0 { ae } else { 0.0 };
+                a.max_abs[l] = a.max_abs[l].max(m);
+            }
+        }
+        if needs.ape {
+            let ape = (p - y).abs() / y.abs().max(EPS);
+            for l in 0..L {
+                a.sape[l] += v[l] * ape;
+            }
+        }
+        for (k, q) in pinballs.iter().enumerate() {
+            let loss = pinball_row(*q, y, p);
+            let slot = &mut pin[g * pinballs.len() + k];
+            for l in 0..L {
+                slot[l] += v[l] * loss;
+            }
+        }
+    }
+    (0..L)
+        .map(|l| {
+            let mut out = Vec::with_capacity(count * metrics.len());
+            for (g, a) in sums.iter().enumerate() {
+                let mut k = 0;
+                for m in metrics {
+                    out.push(lane_value(*m, a, &pin, g, pinballs.len(), &mut k, l));
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// A centred sum of squares `Σv(x − c)² − (Σv(x − c))²/W`, 0 when rounding leaves only
+/// noise (a constant target), so `force_finite` sees the exact zero scikit-learn would.
+fn centred(ss: f64, s: f64, w: f64) -> f64 {
+    let v = ss - s * s / w;
+    if v <= 1e-12 * ss.abs() { 0.0 } else { v }
+}
+
+fn lane_value(
+    m: MetricId,
+    a: &LaneSums,
+    pin: &[[f64; super::LANES]],
+    g: usize,
+    pins: usize,
+    k: &mut usize,
+    l: usize,
+) -> Value {
+    use MetricId::*;
+    let w = a.w[l];
+    if let MaxError = m {
+        return if a.present[l] == 0 {
+            Err(Undefined::Empty)
+        } else {
+            finite(a.max_abs[l])
+        };
+    }
+    if let Pinball(_) = m {
+        let slot = g * pins + *k;
+        *k += 1;
+        return if w <= 0.0 {
+            Err(Undefined::Empty)
+        } else {
+            finite(pin[slot][l] / w)
+        };
+    }
+    if w <= 0.0 {
+        return Err(Undefined::Empty);
+    }
+    match m {
+        Rows => Ok(w),
+        Mae => finite(a.sae[l] / w),
+        Mse => finite(a.se2[l] / w),
+        Rmse => finite((a.se2[l] / w).sqrt()),
+        Mape => finite(a.sape[l] / w),
+        R2 => {
+            if a.present[l] < 2 {
+                Err(Undefined::TooFew)
+            } else {
+                force_finite(a.se2[l], centred(a.syy[l], a.sy[l], w))
+            }
+        }
+        ExplainedVariance => force_finite(
+            centred(a.see[l], a.se[l], w) / w,
+            centred(a.syy[l], a.sy[l], w) / w,
+        ),
+        _ => Err(Undefined::Empty),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,6 +665,46 @@ mod tests {
         assert_eq!(eval(&y, &p, Some(&[3.0, 1.0, 1.0, 1.0]), &m), [Ok(1.5)]);
         // weights [1, 1, 0, 0]: tie at 1 with no later positive weight -> ... (1 + 2) / 2
         assert_eq!(eval(&y, &p, Some(&[1.0, 1.0, 0.0, 0.0]), &m), [Ok(1.5)]);
+    }
+
+    #[test]
+    fn lanes_equal_one_evaluation_per_lane() {
+        use MetricId::*;
+        let y: Vec<f64> = (0..40).map(|i| 100.0 + f64::from(i % 7) * 1.5).collect();
+        let p: Vec<f64> = (0..40).map(|i| 101.0 + f64::from((i * 3) % 5)).collect();
+        let w: Vec<f64> = (0..40).map(|i| 0.5 + f64::from(i % 3)).collect();
+        let codes: Vec<u32> = (0..40).map(|i| (i % 3) as u32).collect();
+        let counts: Vec<[u8; 8]> = (0..40u32)
+            .map(|i| std::array::from_fn(|l| ((i as usize * 7 + l * 3) % 4) as u8))
+            .collect();
+        let metrics = [
+            Rows,
+            Mae,
+            Mse,
+            Rmse,
+            R2,
+            Mape,
+            ExplainedVariance,
+            MaxError,
+            Pinball(0.2),
+        ];
+        let rows = RegressionRows {
+            target: &y,
+            prediction: &p,
+            weight: Some(&w),
+        };
+        let lanes = evaluate_lanes(&rows, None, Some(&codes), 3, &metrics, &counts);
+        for (l, lane) in lanes.iter().enumerate() {
+            let one = evaluate(&rows, None, Some(&codes), 3, &metrics, |r| {
+                f64::from(counts[r as usize][l])
+            });
+            for (a, b) in lane.iter().zip(&one.values) {
+                match (a, b) {
+                    (Ok(x), Ok(z)) => assert!((x - z).abs() <= 1e-10 * z.abs().max(1.0), "{x} {z}"),
+                    _ => assert_eq!(a, b),
+                }
+            }
+        }
     }
 
     #[test]

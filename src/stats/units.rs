@@ -57,9 +57,10 @@ impl Units<'_> {
 }
 
 /// Paired bootstrap over `units` of `models` models (1: the candidate alone; 2: candidate
-/// then baseline), each `eval(model, multiplier)` returning `count · width` values
-/// (group-major, as a metric `Table`) computed with row `r`'s weight multiplied by
-/// `multiplier(r)`. The result has the shape of the row bootstrap's, so the gates read
+/// then baseline). For each batch of [`LANES`] replicates, `eval(model, counts)` returns one
+/// vector per lane of `count · width` values (group-major, as a metric `Table`) computed
+/// with row `r`'s weight multiplied by `counts[r][lane]` (a kernel may do all lanes in one
+/// pass; [`per_lane`] adapts one that takes a single multiplier). The result has the shape of the row bootstrap's, so the gates read
 /// both alike; `collapsed` is 0 (a replicate where a metric is undefined counts as
 /// undefined in that cell).
 ///
@@ -75,7 +76,7 @@ pub fn bootstrap<F>(
     eval: F,
 ) -> BootstrapResult
 where
-    F: Fn(usize, &dyn Fn(u32) -> f64) -> Vec<Value> + Sync,
+    F: Fn(usize, &[[u8; LANES]]) -> Vec<Vec<Value>> + Sync,
 {
     let batches = spec.replicates.div_ceil(LANES as u32);
     let stride = models * groups * width;
@@ -84,13 +85,12 @@ where
         .map(|q| {
             let key = resample::batch_key(spec.seed, q);
             let counts = units.row_counts(key, rows);
+            let per_model: Vec<Vec<Vec<Value>>> = (0..models).map(|m| eval(m, &counts)).collect();
             let mut out = Vec::with_capacity(LANES * stride);
             for l in 0..LANES {
-                for m in 0..models {
-                    let mult = |r: u32| f64::from(counts[r as usize][l]);
-                    let values = eval(m, &mult);
-                    debug_assert_eq!(values.len(), groups * width);
-                    out.extend(values.into_iter().map(|v| v.unwrap_or(f64::NAN)));
+                for lanes in &per_model {
+                    debug_assert_eq!(lanes[l].len(), groups * width);
+                    out.extend(lanes[l].iter().map(|v| v.unwrap_or(f64::NAN)));
                 }
             }
             out
@@ -133,6 +133,17 @@ where
         spec: *spec,
         little: false,
     }
+}
+
+/// Adapts a kernel that takes one per-row multiplier to [`bootstrap`]'s batch interface:
+/// one call per lane.
+pub fn per_lane<K>(counts: &[[u8; LANES]], kernel: K) -> Vec<Vec<Value>>
+where
+    K: Fn(&dyn Fn(u32) -> f64) -> Vec<Value>,
+{
+    (0..LANES)
+        .map(|l| kernel(&|r: u32| f64::from(counts[r as usize][l])))
+        .collect()
 }
 
 /// A weighted mean with its standard error and normal interval.
