@@ -26,3 +26,4 @@ pub(crate) mod redact;
 pub mod report;
 pub mod sql;
 pub mod stats;
+pub mod task;

@@ -183,6 +183,18 @@ fn json_results_follow_the_published_schema() {
         let r = result(dir.path());
         results.push((dir, r));
     }
+    // A regression result (the ETA example): its `task` key and regression gates.
+    let dir = TempDir::new().unwrap();
+    modelgate()
+        .current_dir(dir.path())
+        .args(["check", "--config"])
+        .arg(repo("examples/eta/modelgate.yaml"))
+        .args(["--json", "r.json"])
+        .output()
+        .expect("run modelgate");
+    let r = result(dir.path());
+    assert_eq!(r["task"], "regression");
+    results.push((dir, r));
     // The results exercise what the schema describes (a test that cannot fail is a defect).
     let all: Vec<&Value> = results.iter().map(|(_, r)| r).collect();
     let gates = || {

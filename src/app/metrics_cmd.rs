@@ -30,6 +30,12 @@ pub fn metrics(args: &MetricsArgs) -> Result<String, Error> {
                 "--metric {m}: `{id}` compares offline and online feature values (the `skew:` files of a `check` config); this command reads predictions"
             )));
         }
+        if !id.belongs_to(crate::task::Task::Binary) {
+            return Err(Error::Usage(format!(
+                "--metric {m}: `modelgate metrics` computes binary metrics; gate `{id}` with `modelgate check` and `task: {}` in the config",
+                id.tasks().first().map_or("binary", |t| t.as_str())
+            )));
+        }
         if !ids.contains(&id) {
             ids.push(id);
         }
@@ -61,6 +67,8 @@ pub fn metrics(args: &MetricsArgs) -> Result<String, Error> {
         // Metrics do not depend on the weights' scale: normalising only keeps sums finite.
         normalise_weights: true,
         max_slices: data::DEFAULT_MAX_SLICES,
+        task: crate::task::Task::Binary,
+        cluster: None,
     };
     // The loader's fixes are worded for flags: `metrics` has no config file.
     let paired = data::load(&req).map_err(|e| Error::Data(e.in_words_of(Vocabulary::Flags)))?;

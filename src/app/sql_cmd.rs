@@ -9,6 +9,12 @@ use crate::sql::{self, Request};
 /// newline and is meant for stdout.
 pub fn sql(args: &SqlArgs) -> Result<String, Error> {
     let spec = config::load(&args.config, &config::Overrides::default())?;
+    if spec.task != config::Task::Binary {
+        return Err(Error::Usage(format!(
+            "`modelgate sql` aggregates binary predictions; `task: {}` needs the per-row files",
+            spec.task
+        )));
+    }
     let dialect = args.dialect;
     let req = Request {
         dialect,

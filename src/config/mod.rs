@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub use spec::{
     Against, BootstrapConfig, Columns, Correction, Evidence, Gate, Located, MetricSpec, MinSlice,
     ModelSide, OnNothingJudged, OneOrMany, RawConfig, RawSkew, RawSkewFeature, RawSkewFeatureSpec,
-    Severity, TestKind, WeightKind,
+    Severity, Task, TestKind, WeightKind,
 };
 
 use crate::data::LabelValue;
@@ -98,6 +98,9 @@ pub enum Test {
     Bootstrap,
     /// Exact McNemar (p-value); the interval comes from the bootstrap.
     Mcnemar,
+    /// Normal interval on a mean loss and on the mean of the paired per-row loss
+    /// differences (regression's `mae`, `mse`, `mape`, `pinball` under `test: auto`).
+    PairedMean,
 }
 
 impl Test {
@@ -107,6 +110,7 @@ impl Test {
             Test::Delong => "delong",
             Test::Bootstrap => "bootstrap",
             Test::Mcnemar => "mcnemar",
+            Test::PairedMean => "paired_mean",
         }
     }
 }
@@ -201,7 +205,9 @@ pub struct Spec {
     pub reference: Option<PathBuf>,
     /// The training–serving skew comparison, if configured.
     pub skew: Option<SkewSpec>,
-    /// Column names.
+    /// What the model predicts; sets the column roles and the metrics.
+    pub task: Task,
+    /// Column names. `prediction` is resolved (`Some`) for `task: regression`.
     pub columns: Columns,
     /// The positive label value, if labels are not 0/1 / booleans.
     pub positive: Option<LabelValue>,
@@ -533,15 +539,23 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         (None, Some(p)) => Some(resolve(p)),
         (None, None) => None,
     };
-    let columns = raw.columns.value.clone();
+    let mut columns = raw.columns.value.clone();
     let columns_line = raw.columns.line;
+    let task = raw.task;
+    let min_slice = task_settings(&raw, &mut columns).map_err(|m| err(columns_line, m))?;
     // Every role names its own, non-empty column: a score read as the label (or a weight
     // read as the id) would judge a model on a column that is not its output.
+    let scored = match task {
+        Task::Regression => ("prediction", columns.prediction.as_deref()),
+        // task: multiclass and ranking add their roles here.
+        Task::Binary | Task::Multiclass | Task::Ranking => ("score", Some(columns.score.as_str())),
+    };
     let roles: Vec<(&str, &str)> = [
         ("label", Some(columns.label.as_str())),
-        ("score", Some(columns.score.as_str())),
+        scored,
         ("id", columns.id.as_deref()),
         ("weight", columns.weight.as_deref()),
+        ("cluster", columns.cluster.as_deref()),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -552,7 +566,7 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
                 columns_line,
                 format!(
                     "`columns.{key}` is empty; name the column, or leave the key out{}",
-                    if matches!(key, "id" | "weight") {
+                    if matches!(key, "id" | "weight" | "cluster") {
                         " (it is optional)"
                     } else {
                         ""
@@ -648,8 +662,43 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         if let Some(problem) = unbounded_argument(metric) {
             return Err(err(line, format!("gate on `{metric}`: {problem}")));
         }
+        if !metric.belongs_to(task) {
+            let tasks: Vec<&str> = metric.tasks().iter().map(Task::as_str).collect();
+            return Err(err(
+                line,
+                format!(
+                    "gate on `{metric}`: `{metric}` is a metric of `task: {}`, but this config's task is `{task}`{}; gate on a {task} metric, or set the config's `task`",
+                    tasks.join("` / `task: "),
+                    if raw.task == Task::Binary {
+                        " (the default)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        if columns.cluster.is_some() && matches!(g.test, TestKind::Delong | TestKind::Mcnemar) {
+            return Err(err(
+                line,
+                format!(
+                    "gate on `{metric}`: `test: {}` treats rows as independent, but `columns.cluster` says they are not; use `test: bootstrap` (the default under `cluster`), which resamples whole clusters",
+                    if g.test == TestKind::Delong {
+                        "delong"
+                    } else {
+                        "mcnemar"
+                    }
+                ),
+            ));
+        }
         let neutral = metric.direction() == Direction::Neutral;
         let test = match (g.test, metric) {
+            // A mean loss's interval comes from its per-row losses (and their paired
+            // differences); `test: bootstrap` keeps the bootstrap.
+            (TestKind::Auto, m) if crate::metrics::regression::row_loss(m, 0.0, 0.0).is_some() => {
+                Test::PairedMean
+            }
+            // Under `cluster`, roc_auc leaves DeLong (row-level) for the cluster bootstrap.
+            (TestKind::Auto, MetricId::RocAuc) if columns.cluster.is_some() => Test::Bootstrap,
             (TestKind::Auto, MetricId::RocAuc) | (TestKind::Delong, MetricId::RocAuc) => {
                 Test::Delong
             }
@@ -814,12 +863,13 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         baseline,
         reference: raw.reference.as_deref().map(resolve),
         skew,
+        task,
         columns,
         positive: raw.positive,
         threshold: raw.threshold,
         confidence: raw.confidence,
         seed: overrides.seed.unwrap_or(raw.seed),
-        min_slice: raw.min_slice,
+        min_slice,
         replicates,
         weights: raw.weights,
         on_nothing_judged: raw.on_nothing_judged,
@@ -1040,6 +1090,42 @@ fn drift_of(
             }
             Ok(Some(Drift::Scores(side)))
         }
+/// The task's column roles and settings: resolves `columns.prediction` for regression,
+/// refuses the keys that mean nothing for the task, and returns the `min_slice` to use
+/// (`positives` / `negatives` are binary counts: 0 for the other tasks).
+fn task_settings(raw: &RawConfig, columns: &mut Columns) -> Result<MinSlice, String> {
+    let task = raw.task;
+    match task {
+        Task::Binary => {
+            if columns.prediction.is_some() {
+                return Err("`columns.prediction` is a role of `task: regression`; a binary config reads `columns.score` (or set `task: regression`)".into());
+            }
+            Ok(raw.min_slice)
+        }
+        Task::Regression => {
+            if raw.positive.is_some() {
+                return Err("`positive` names the positive class of `task: binary`; a regression target has no classes: remove it".into());
+            }
+            if raw.threshold != 0.5 {
+                return Err("`threshold` turns binary scores into classes; `task: regression` has none: remove it".into());
+            }
+            let ms = raw.min_slice;
+            let defaults = MinSlice::default();
+            if ms.positives != defaults.positives || ms.negatives != defaults.negatives {
+                return Err("`min_slice.positives` / `min_slice.negatives` count the classes of `task: binary`; for `task: regression` use `min_slice.rows`".into());
+            }
+            columns
+                .prediction
+                .get_or_insert_with(|| "prediction".to_string());
+            Ok(MinSlice {
+                rows: ms.rows,
+                positives: 0,
+                negatives: 0,
+            })
+        }
+        Task::Multiclass | Task::Ranking => Err(format!(
+            "`task: {task}` is not supported yet (binary and regression are); see the README's \"Tasks\""
+        )),
     }
 }
 

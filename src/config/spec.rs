@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::data::LabelValue;
 use crate::metrics::MetricId;
+pub use crate::task::Task;
 
 /// A gates file: `modelgate.yaml`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -20,6 +21,10 @@ pub struct RawConfig {
     pub version: u32,
     /// Report title; also the key of the sticky pull-request comment.
     pub name: String,
+    /// What the model predicts: `binary` (the default), `multiclass`, `regression` or
+    /// `ranking`. It sets the column roles and the metrics a gate may use.
+    #[serde(default)]
+    pub task: Task,
     /// The candidate model's per-row predictions (CSV, Parquet or NDJSON, by extension),
     /// relative to this file.
     #[serde(default)]
@@ -168,6 +173,13 @@ pub struct Columns {
     /// Optional sample weight, `>= 0`.
     #[serde(default)]
     pub weight: Option<String>,
+    /// `task: regression`: the model's numeric prediction (default `prediction`).
+    #[serde(default)]
+    pub prediction: Option<String>,
+    /// Optional cluster of each row (a user, a session): rows of one cluster are not
+    /// independent, so every interval and test resamples whole clusters.
+    #[serde(default)]
+    pub cluster: Option<String>,
 }
 
 impl Default for Columns {
@@ -177,6 +189,8 @@ impl Default for Columns {
             score: default_score(),
             id: None,
             weight: None,
+            prediction: None,
+            cluster: None,
         }
     }
 }

@@ -10,8 +10,11 @@ use super::{Cause, DataError, Fix, LabelValue, examples};
 /// One file's validated columns, in file row order.
 pub(crate) struct Side {
     pub score: Vec<f64>,
-    /// `None` when the file has no label column (allowed for the baseline).
+    /// `None` when the file has no label column (allowed for the baseline), or the task's
+    /// label is not binary.
     pub positive: Option<Vec<bool>>,
+    /// `task: regression`: the numeric target, when the file has the label column.
+    pub target: Option<Vec<f64>>,
     pub weight: Option<Vec<f64>>,
 }
 
@@ -25,11 +28,17 @@ impl Side {
         frame: &DataFrame,
         wanted: &Wanted<'_>,
         positive: Option<&LabelValue>,
+        task: crate::task::Task,
     ) -> Result<Side, DataError> {
-        let score = numbers(path, frame, wanted.score, "score")?;
-        let positive = match wanted.label.filter(|l| frame.column(l).is_ok()) {
-            Some(l) => Some(labels(path, frame, l, positive)?),
-            None => None,
+        use crate::task::Task;
+        let score = numbers(path, frame, wanted.score, wanted.score_role)?;
+        let label = wanted.label.filter(|l| frame.column(l).is_ok());
+        let (positive, target) = match (task, label) {
+            (_, None) => (None, None),
+            (Task::Binary, Some(l)) => (Some(labels(path, frame, l, positive)?), None),
+            (Task::Regression, Some(l)) => (None, Some(numbers(path, frame, l, "target")?)),
+            // task: multiclass and ranking read their labels here.
+            (Task::Multiclass | Task::Ranking, Some(_)) => (None, None),
         };
         let weight = match wanted.weight.filter(|w| frame.column(w).is_ok()) {
             Some(w) => {
@@ -69,6 +78,7 @@ impl Side {
         Ok(Side {
             score,
             positive,
+            target,
             weight,
         })
     }

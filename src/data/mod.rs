@@ -76,6 +76,10 @@ pub struct Request {
     pub normalise_weights: bool,
     /// Most slices one slicing may have (the config's `max_slices`).
     pub max_slices: usize,
+    /// What the model predicts: how the label column reads and which columns exist.
+    pub task: crate::task::Task,
+    /// The cluster column, when rows are not independent.
+    pub cluster: Option<String>,
 }
 
 /// The default of `max_slices`: a slicing with more slices is refused.
@@ -115,8 +119,13 @@ pub fn manifest_sha256(files: &[PartInfo]) -> String {
 /// Candidate and baseline rows, paired and validated, in the candidate's row order.
 #[derive(Debug, Clone)]
 pub struct Paired {
-    /// Label per row (`true` = positive).
+    /// Label per row (`true` = positive); empty unless the task is binary.
     pub positive: Vec<bool>,
+    /// The task's own label and prediction columns (binary's are `positive`, `candidate`
+    /// and `baseline`).
+    pub columns: TaskColumns,
+    /// The cluster of each row, when a `cluster` column is given.
+    pub clusters: Option<Clusters>,
     /// Sample weight per row, when a weight column is given.
     pub weight: Option<Vec<f64>>,
     /// Candidate score per row.
@@ -131,15 +140,52 @@ pub struct Paired {
     pub baseline_file: Option<FileInfo>,
 }
 
+/// The task-specific columns of the paired rows, in candidate row order.
+///
+/// Every task keeps one per-row numeric prediction per model in [`Paired::candidate`] /
+/// [`Paired::baseline`] (binary and ranking: the score; regression: the prediction); what
+/// else a task needs (its label, class scores, query groups) is its variant here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskColumns {
+    /// `task: binary`: the label is [`Paired::positive`].
+    Binary,
+    /// `task: regression`: the numeric target per row.
+    Regression {
+        /// The target `y` per row (finite).
+        target: Vec<f64>,
+    },
+    // task: multiclass (class codes, per-class score columns) and ranking (relevance,
+    // group codes) add their variants here.
+}
+
+/// The cluster of each row: rows of one cluster are resampled together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clusters {
+    /// The cluster column's name.
+    pub column: String,
+    /// Cluster code per row, in candidate row order; every code `< count`.
+    pub codes: Vec<u32>,
+    /// Number of distinct clusters.
+    pub count: usize,
+}
+
 impl Paired {
     /// Number of paired rows.
     pub fn len(&self) -> usize {
-        self.positive.len()
+        self.candidate.len()
     }
 
     /// True when there are no rows (never, after a successful load).
     pub fn is_empty(&self) -> bool {
-        self.positive.is_empty()
+        self.candidate.is_empty()
+    }
+
+    /// The regression target, for `task: regression`.
+    pub fn target(&self) -> Option<&[f64]> {
+        match &self.columns {
+            TaskColumns::Regression { target } => Some(target),
+            TaskColumns::Binary => None,
+        }
     }
 
     /// The slicing over exactly these columns, if it was requested.
@@ -445,9 +491,15 @@ impl std::error::Error for DataError {}
 /// Loads, validates and pairs the candidate and baseline files.
 pub fn load(req: &Request) -> Result<Paired, DataError> {
     let slice_cols = slices::distinct_columns(&req.slicings);
+    let score_role = match req.task {
+        crate::task::Task::Regression => "prediction",
+        _ => "score",
+    };
     let cand_cols = read::Wanted {
         label: Some(req.label.as_str()),
         score: &req.score,
+        score_role,
+        cluster: req.cluster.as_deref(),
         id: req.id.as_deref(),
         weight: req.weight.as_deref(),
         extra: &slice_cols,
@@ -459,7 +511,12 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
         &cand.frame,
         &cand_cols,
         req.positive.as_ref(),
+        req.task,
     )?;
+    let clusters = match &req.cluster {
+        Some(c) => Some(cluster_codes(&req.candidate, &cand.frame, c)?),
+        None => None,
+    };
 
     let mut slicings = Vec::with_capacity(req.slicings.len());
     for cols in &req.slicings {
@@ -477,6 +534,8 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
             let base_cols = read::Wanted {
                 label: Some(req.label.as_str()),
                 score: &req.score,
+                score_role,
+                cluster: None,
                 id: req.id.as_deref(),
                 weight: req.weight.as_deref(),
                 extra: &[],
@@ -484,8 +543,13 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
             };
             // The label and weight may live in the candidate file only.
             let base = read::read(path, &base_cols, false)?;
-            let base_side =
-                columns::Side::from_frame(path, &base.frame, &base_cols, req.positive.as_ref())?;
+            let base_side = columns::Side::from_frame(
+                path,
+                &base.frame,
+                &base_cols,
+                req.positive.as_ref(),
+                req.task,
+            )?;
             let order = match &req.id {
                 Some(id) => pair::by_id((&req.candidate, &cand.frame), (path, &base.frame), id)?,
                 None => pair::by_position(&req.candidate, cand_side.len(), path, base_side.len())?,
@@ -525,10 +589,16 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
     }
     let columns::Side {
         positive,
+        target,
         mut weight,
         score,
-        ..
     } = cand_side;
+    let task_columns = match req.task {
+        crate::task::Task::Regression => TaskColumns::Regression {
+            target: target.unwrap_or_default(),
+        },
+        _ => TaskColumns::Binary,
+    };
     if let Some(w) = weight.as_mut() {
         if req.normalise_weights {
             columns::normalise(w);
@@ -538,12 +608,73 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
     }
     Ok(Paired {
         positive: positive.unwrap_or_default(),
+        columns: task_columns,
+        clusters,
         weight,
         candidate: score,
         baseline,
         slicings,
         candidate_file,
         baseline_file,
+    })
+}
+
+/// The cluster code of every row of the candidate file: codes in first-seen order (the
+/// resampling does not depend on the order of the codes' names). A missing value is an
+/// error naming the rows: a row without a cluster cannot be resampled with its cluster.
+fn cluster_codes(
+    path: &Path,
+    frame: &polars::prelude::DataFrame,
+    name: &str,
+) -> Result<Clusters, DataError> {
+    use polars::prelude::DataType;
+    let s = frame
+        .column(name)
+        .map_err(|_| DataError::new(path, Some(name), "the cluster column is missing"))?
+        .as_materialized_series();
+    let text = s.cast(&DataType::String).map_err(|e| {
+        DataError::new(
+            path,
+            Some(name),
+            format!("cannot read cluster values as text: {e}"),
+        )
+    })?;
+    let ca = text
+        .str()
+        .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
+    let mut seen: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut codes = Vec::with_capacity(ca.len());
+    let mut missing: Vec<usize> = Vec::new();
+    let mut missing_count = 0usize;
+    for (i, v) in ca.iter().enumerate() {
+        match v {
+            Some(v) => {
+                let next = seen.len() as u32;
+                codes.push(*seen.entry(v).or_insert(next));
+            }
+            None => {
+                if missing.len() < 5 {
+                    missing.push(i + 1);
+                }
+                missing_count += 1;
+                codes.push(0);
+            }
+        }
+    }
+    if missing_count > 0 {
+        return Err(DataError::new(
+            path,
+            Some(name),
+            format!(
+                "{missing_count} missing cluster value(s) at row(s) {}; every row needs its cluster (a row alone is its own cluster: give it a unique value)",
+                examples(&missing, missing_count)
+            ),
+        ));
+    }
+    Ok(Clusters {
+        column: name.to_string(),
+        count: seen.len(),
+        codes,
     })
 }
 

@@ -468,6 +468,24 @@ pub(crate) fn check_agreement(
             ));
         }
     }
+    if let (Some(tc), Some(tb)) = (&cand.target, &base.target) {
+        let bad: Vec<usize> = (0..tc.len())
+            .filter(|&i| tc[i].to_bits() != tb[at(i)].to_bits())
+            .collect();
+        if !bad.is_empty() {
+            let shown: Vec<String> = bad.iter().take(5).map(|&i| describe_row(i)).collect();
+            return Err(DataError::new(
+                base_path,
+                Some(&req.label),
+                format!(
+                    "{} paired row(s) have a different target than in the candidate {} ({}); both files must come from the same evaluation set",
+                    bad.len(),
+                    cand_path.display(),
+                    examples(&shown, bad.len())
+                ),
+            ));
+        }
+    }
     if let (Some(wc), Some(wb)) = (&cand.weight, &base.weight) {
         let bad: Vec<usize> = (0..wc.len())
             .filter(|&i| {

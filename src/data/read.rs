@@ -18,6 +18,10 @@ use super::{Cause, DataError, Fix, sources};
 pub(crate) struct Wanted<'a> {
     pub label: Option<&'a str>,
     pub score: &'a str,
+    /// The score column's role in messages: `score`, or `prediction` for regression.
+    pub score_role: &'static str,
+    /// The cluster column (candidate only).
+    pub cluster: Option<&'a str>,
     pub id: Option<&'a str>,
     pub weight: Option<&'a str>,
     pub extra: &'a [String],
@@ -577,7 +581,10 @@ fn scan(
     }
     // An input with no score (the `skew:` feature files) names its id as the score.
     if wanted.id != Some(wanted.score) {
-        names.push((wanted.score, "score", true));
+        names.push((wanted.score, wanted.score_role, true));
+    }
+    if let Some(c) = wanted.cluster {
+        names.push((c, "cluster", true));
     }
     if let Some(i) = wanted.id {
         names.push((i, "id", true));
@@ -689,6 +696,8 @@ mod tests {
         Wanted {
             label: Some("label"),
             score: "score",
+            score_role: "score",
+            cluster: None,
             id: None,
             weight: None,
             extra: &[],

@@ -62,6 +62,8 @@ pub fn load_reference(
     let wanted = read::Wanted {
         label: None,
         score,
+        score_role: "score",
+        cluster: None,
         id: None,
         weight: None,
         extra: &extra,
@@ -100,6 +102,8 @@ pub fn load_features(
     let wanted = read::Wanted {
         label: None,
         score,
+        score_role: "score",
+        cluster: None,
         id: None,
         weight: None,
         extra: features,

@@ -115,6 +115,8 @@ pub fn load_skew(
     let wanted = read::Wanted {
         label: None,
         score: id,
+        score_role: "id",
+        cluster: None,
         id: Some(id),
         weight: None,
         extra: features,

@@ -3,14 +3,15 @@
 
 use super::{
     BootstrapMethod, DelongMethod, Estimate, McNemarByClass, Measured, Measurements, Methods,
-    MetricsRow, Plan, SliceKey, Spread, Stage,
+    MetricsRow, Plan, SliceKey, Spread, Stage, UnitBootstrap,
 };
-use crate::config::{GateSpec, Spec, Test, WeightKind};
+use crate::config::{GateSpec, Spec, Task, Test, WeightKind};
 use crate::data::{self, DataError, Paired, Slicing};
 use crate::metrics::{self, Groups, MetricId, Ranked, Table, Value};
 use crate::stats::bootstrap::{self, BootstrapResult};
 use crate::stats::delong::{self, Auc, PairedAuc, WeightMode};
 use crate::stats::mcnemar::{self, McNemar, Target};
+use crate::stats::units;
 use crate::stats::{RowGroups, Undefined};
 
 /// Probability metrics need scores in [0, 1]; ranking metrics take any score.
@@ -114,6 +115,18 @@ enum DelongResult {
 
 /// Computes everything the gates and the report need; `stage` hears what runs now.
 pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> Measurements {
+    // task: each task other than binary measures in its own module.
+    match spec.task {
+        Task::Binary => {}
+        Task::Regression => return super::regression::measure(spec, data, stage),
+        Task::Multiclass | Task::Ranking => {
+            return Measurements {
+                measured: vec![Vec::new(); spec.gates.len()],
+                metrics: Vec::new(),
+                methods: Methods::default(),
+            };
+        }
+    }
     stage(Stage::Sorting);
     let weight = data.weight.as_deref();
     let cand_r = Ranked::new(&data.candidate, &data.positive, weight);
@@ -175,9 +188,10 @@ pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> 
                 frequency: spec.weights == WeightKind::Frequency,
                 little_above: bootstrap::LITTLE_ABOVE,
             };
-            let b = match &base_r {
-                Some(base) => bootstrap::paired(&cand_r, base, groups, bplan, &bs),
-                None => bootstrap::single(&cand_r, groups, bplan, &bs),
+            let b = match (&data.clusters, &base_r) {
+                (Some(c), _) => cluster_bootstrap(c, &cand_r, base_r.as_ref(), groups, bplan, &bs),
+                (None, Some(base)) => bootstrap::paired(&cand_r, base, groups, bplan, &bs),
+                (None, None) => bootstrap::single(&cand_r, groups, bplan, &bs),
             };
             (bplan, b)
         });
@@ -193,7 +207,9 @@ pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> 
             };
             measured[gi] = gate_measured(g, spec, data, groups, &keys, &evidence);
         }
-        if let Some((_, b)) = &boot {
+        if let Some((_, b)) = &boot
+            && data.clusters.is_none()
+        {
             let u = boot_used.get_or_insert(BootstrapMethod {
                 replicates: spec.replicates,
                 seed: spec.seed,
@@ -218,10 +234,61 @@ pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> 
         measured,
         metrics: rows,
         methods: Methods {
+            task: spec.task,
             bootstrap: boot_used,
             delong,
+            unit_bootstrap: (data.clusters.is_some()
+                && plan.levels.iter().any(|l| l.bootstrap.is_some()))
+            .then_some(UnitBootstrap {
+                replicates: spec.replicates,
+                seed: spec.seed,
+            }),
+            mean_loss: false,
+            clusters: data.clusters.as_ref().map(|c| (c.column.clone(), c.count)),
         },
     }
+}
+
+/// The binary bootstrap under `cluster`: whole clusters resampled (Poisson counts per
+/// cluster, [`units::bootstrap`]), each replicate one exact metric pass per model with the
+/// rows' weights multiplied by their cluster's count. Not label-stratified: a cluster holds
+/// rows of both labels; a replicate that leaves a slice without one label is undefined
+/// for the metrics that need it and not counted.
+fn cluster_bootstrap(
+    clusters: &data::Clusters,
+    cand: &Ranked,
+    base: Option<&Ranked>,
+    groups: RowGroups<'_>,
+    plan: &metrics::Plan,
+    spec: &bootstrap::BootstrapSpec,
+) -> BootstrapResult {
+    let ranked: Vec<&Ranked> = std::iter::once(cand).chain(base).collect();
+    let sorted: Vec<Option<Vec<u32>>> = ranked.iter().map(|r| groups.sorted_for(r)).collect();
+    units::bootstrap(
+        units::Units::Clusters {
+            codes: &clusters.codes,
+            count: clusters.count,
+        },
+        cand.len(),
+        ranked.len(),
+        groups.count,
+        plan.metrics.len(),
+        spec,
+        |model, counts| {
+            units::per_lane(counts, |mult| {
+                metrics::evaluate(
+                    ranked[model],
+                    Groups {
+                        codes: sorted[model].as_deref(),
+                        count: groups.count,
+                    },
+                    plan,
+                    |row, _, _| mult(row),
+                )
+                .values
+            })
+        },
+    )
 }
 
 /// What one slicing computed, for the gates judged on it.

@@ -9,6 +9,7 @@
 mod compare;
 mod evidence;
 pub mod plan;
+mod regression;
 
 pub use evidence::{check_probabilities, evaluate, measure, slice_keys, table_rows};
 pub use plan::{Plan, request};
@@ -151,10 +152,30 @@ pub struct Measurements {
 /// The statistical methods a run used, for the report's methods notes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Methods {
+    /// What the model predicts (binary by default; the report names any other task).
+    pub task: crate::config::Task,
     /// The bootstrap, when any gate used it.
     pub bootstrap: Option<BootstrapMethod>,
     /// DeLong, when any gate used it.
     pub delong: Option<DelongMethod>,
+    /// The bootstrap by resampling units (rows, or whole clusters), when a gate used it:
+    /// every task other than binary, and binary under `cluster`.
+    pub unit_bootstrap: Option<UnitBootstrap>,
+    /// Normal intervals on mean losses and on paired mean loss differences, when a gate
+    /// on a mean loss (`mae`, `mse`, `mape`, `pinball`) had one.
+    pub mean_loss: bool,
+    /// The cluster column and its number of clusters, when rows are clustered: every
+    /// interval and test then takes whole clusters as the units.
+    pub clusters: Option<(String, usize)>,
+}
+
+/// How the unit bootstrap ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitBootstrap {
+    /// Replicates per slicing.
+    pub replicates: u32,
+    /// The resampling seed.
+    pub seed: u64,
 }
 
 /// How the bootstrap ran, over every slicing.

@@ -5,7 +5,7 @@
 //! the gates name them, one DeLong and one bootstrap per slicing at most) are unit-tested
 //! without data.
 
-use crate::config::{Spec, Test, WeightKind};
+use crate::config::{Spec, Task, Test, WeightKind};
 use crate::data::Request;
 use crate::metrics::{self, Direction, MetricId};
 
@@ -21,13 +21,24 @@ pub fn request(spec: &Spec) -> Request {
         candidate: spec.candidate.clone(),
         baseline: spec.baseline.clone(),
         label: spec.columns.label.clone(),
-        score: spec.columns.score.clone(),
+        score: scored_column(spec).to_string(),
         id: spec.columns.id.clone(),
         weight: spec.columns.weight.clone(),
         slicings,
         positive: spec.positive.clone(),
         normalise_weights: spec.weights == WeightKind::Sampling,
         max_slices: spec.max_slices,
+        task: spec.task,
+        cluster: spec.columns.cluster.clone(),
+    }
+}
+
+/// The column holding each model's per-row output: `score`, or `prediction` for
+/// regression.
+pub fn scored_column(spec: &Spec) -> &str {
+    match (spec.task, &spec.columns.prediction) {
+        (Task::Regression, Some(p)) => p,
+        _ => &spec.columns.score,
     }
 }
 
@@ -73,7 +84,15 @@ impl Plan {
                 let gates: Vec<usize> = (0..spec.gates.len())
                     .filter(|&i| spec.gates[i].by == by)
                     .collect();
-                let mut table = if by.is_empty() {
+                let mut table = if by.is_empty() && spec.task != Task::Binary {
+                    let mut m = MetricId::default_set_for(spec.task);
+                    m.extend(spec.gates.iter().map(|g| g.metric));
+                    m
+                } else if !by.is_empty() && spec.task != Task::Binary {
+                    let mut m = vec![MetricId::Rows];
+                    m.extend(gates.iter().map(|&i| spec.gates[i].metric));
+                    m
+                } else if by.is_empty() {
                     let mut m = MetricId::default_set();
                     if !probabilities {
                         m.retain(|x| !x.needs_probabilities());
@@ -92,7 +111,7 @@ impl Plan {
                     .iter()
                     .map(|&i| &spec.gates[i])
                     .filter(|g| {
-                        g.test != Test::Delong
+                        !matches!(g.test, Test::Delong | Test::PairedMean)
                             && g.metric.direction() != Direction::Neutral
                             && !g.metric.compares_models()
                     })

@@ -6,6 +6,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::task::Task;
+
 /// Whether a larger value of a metric is better, worse, or neither (counts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -64,6 +66,16 @@ pub enum MetricId {
     SkewMismatchRate,
     SkewMaxAbsDiff,
     SkewMissingRate,
+    // task: regression (definitions in `metrics::regression`).
+    Mae,
+    Mse,
+    Rmse,
+    R2,
+    Mape,
+    MedianAbsoluteError,
+    MaxError,
+    ExplainedVariance,
+    Pinball(f64),
 }
 
 /// Why a metric id could not be parsed.
@@ -140,12 +152,54 @@ pub const NAMES: &[(&str, &str)] = &[
     ("skew_mismatch_rate", "skew_mismatch_rate"),
     ("skew_max_abs_diff", "skew_max_abs_diff"),
     ("skew_missing_rate", "skew_missing_rate"),
+    ("mae", "mae"),
+    ("mse", "mse"),
+    ("rmse", "rmse"),
+    ("r2", "r2"),
+    ("mape", "mape"),
+    ("median_absolute_error", "median_absolute_error"),
+    ("max_error", "max_error"),
+    ("explained_variance", "explained_variance"),
+    ("pinball", "pinball(q), 0 <= q <= 1"),
 ];
 
 /// Most quantile bins of `psi(bins)` and `js_divergence(bins)`.
 pub const MAX_DISTRIBUTION_BINS: u32 = 1000;
 
 impl MetricId {
+    /// The tasks whose configs may gate on this metric: a gate on a metric of another task
+    /// is refused when the config is read (exit 2). `rows` describes any data set.
+    pub fn tasks(&self) -> &'static [Task] {
+        use MetricId::*;
+        match self {
+            Rows => &[
+                Task::Binary,
+                Task::Multiclass,
+                Task::Regression,
+                Task::Ranking,
+            ],
+            Mae | Mse | Rmse | R2 | Mape | MedianAbsoluteError | MaxError | ExplainedVariance
+            | Pinball(_) => &[Task::Regression],
+            _ => &[Task::Binary],
+        }
+    }
+
+    /// True when a config of `task` may gate on this metric.
+    pub fn belongs_to(&self, task: Task) -> bool {
+        self.tasks().contains(&task)
+    }
+
+    /// The default set of a task's metric table (the whole data set's rows of the report).
+    pub fn default_set_for(task: Task) -> Vec<MetricId> {
+        use MetricId::*;
+        match task {
+            Task::Binary => Self::default_set(),
+            Task::Regression => vec![Rows, Mae, Mse, Rmse, R2],
+            // task: multiclass and ranking bring their own default sets.
+            Task::Multiclass | Task::Ranking => vec![Rows],
+        }
+    }
+
     /// The default set computed by `modelgate metrics` without `--metric` (docs/contract.md §4).
     /// `fbeta` needs a beta and `f1` is `fbeta(1)`, so it is left out of the set.
     pub fn default_set() -> Vec<MetricId> {
@@ -206,6 +260,15 @@ impl MetricId {
             SkewMismatchRate => "skew_mismatch_rate",
             SkewMaxAbsDiff => "skew_max_abs_diff",
             SkewMissingRate => "skew_missing_rate",
+            Mae => "mae",
+            Mse => "mse",
+            Rmse => "rmse",
+            R2 => "r2",
+            Mape => "mape",
+            MedianAbsoluteError => "median_absolute_error",
+            MaxError => "max_error",
+            ExplainedVariance => "explained_variance",
+            Pinball(_) => "pinball",
         }
     }
 
@@ -215,6 +278,9 @@ impl MetricId {
         match self {
             LogLoss | Brier | Ece { .. } | Fpr | ExpectedCost { .. } => Direction::LowerIsBetter,
             m if m.compares_models() || m.is_skew() => Direction::LowerIsBetter,
+            Mae | Mse | Rmse | Mape | MedianAbsoluteError | MaxError | Pinball(_) => {
+                Direction::LowerIsBetter
+            }
             Rows | Positives | Prevalence => Direction::Neutral,
             _ => Direction::HigherIsBetter,
         }
@@ -309,7 +375,7 @@ impl fmt::Display for MetricId {
         match self {
             Ece { bins } | Psi { bins } | JsDivergence { bins } => write!(f, "{name}({bins})"),
             FBeta { beta } => write!(f, "{name}({beta})"),
-            RecallAtPrecision(x) | PrecisionAtRecall(x) | RecallAtFpr(x) => {
+            RecallAtPrecision(x) | PrecisionAtRecall(x) | RecallAtFpr(x) | Pinball(x) => {
                 write!(f, "{name}({x})")
             }
             PrecisionAtK(k) | RecallAtK(k) | LiftAtK(k) => write!(f, "{name}({k})"),
@@ -449,6 +515,10 @@ impl FromStr for MetricId {
                 arity(1)?;
                 LiftAtK(topk(nums[0])?)
             }
+            "pinball" => {
+                arity(1)?;
+                Pinball(unit(false, nums[0], false)?)
+            }
             "expected_cost" => {
                 arity(2)?;
                 if nums[0] < 0.0 || nums[1] < 0.0 {
@@ -487,6 +557,14 @@ impl FromStr for MetricId {
                     "skew_missing_rate" => SkewMissingRate,
                     "churn_positive" => ChurnPositive,
                     "churn_negative" => ChurnNegative,
+                    "mae" => Mae,
+                    "mse" => Mse,
+                    "rmse" => Rmse,
+                    "r2" => R2,
+                    "mape" => Mape,
+                    "median_absolute_error" => MedianAbsoluteError,
+                    "max_error" => MaxError,
+                    "explained_variance" => ExplainedVariance,
                     // Every name in NAMES with arguments is handled above.
                     other => return Err(bad(raw, &format!("`{other}` needs arguments"), usage)),
                 }
@@ -593,6 +671,39 @@ mod tests {
             MetricId::JsDivergence { bins: 20 }
         );
         assert!("churn".parse::<MetricId>().unwrap().compares_models());
+    }
+
+    #[test]
+    fn regression_ids_parse_belong_to_regression_and_point_the_right_way() {
+        for s in [
+            "mae",
+            "mse",
+            "rmse",
+            "r2",
+            "mape",
+            "median_absolute_error",
+            "max_error",
+            "explained_variance",
+            "pinball(0.9)",
+        ] {
+            let id: MetricId = s.parse().unwrap();
+            assert_eq!(id.to_string(), s);
+            assert!(
+                id.belongs_to(Task::Regression) && !id.belongs_to(Task::Binary),
+                "{s}"
+            );
+        }
+        assert_eq!(MetricId::R2.direction(), Direction::HigherIsBetter);
+        assert_eq!(
+            MetricId::ExplainedVariance.direction(),
+            Direction::HigherIsBetter
+        );
+        assert_eq!(MetricId::Pinball(0.5).direction(), Direction::LowerIsBetter);
+        assert!("pinball".parse::<MetricId>().is_err());
+        assert!("pinball(1.5)".parse::<MetricId>().is_err());
+        assert!("mae(2)".parse::<MetricId>().is_err());
+        assert!(MetricId::Rows.belongs_to(Task::Regression));
+        assert!(!MetricId::RocAuc.belongs_to(Task::Regression));
     }
 
     #[test]

@@ -14,8 +14,10 @@ mod id;
 mod lanes;
 mod ranked;
 pub mod skew;
+pub mod regression;
 mod stream;
 
+pub use crate::task::Task;
 pub use calibration::{brier_row, ece_bin, log_loss_row};
 pub use confusion::Confusion;
 pub use counts::frequency_counts;
@@ -40,6 +42,10 @@ pub enum Undefined {
     NothingCompared,
     /// `skew_max_abs_diff` of a categorical feature.
     NotNumeric,
+    /// Fewer than two rows (`r2`, as scikit-learn's NaN).
+    TooFew,
+    /// The value overflows (errors beyond about 1e154 squared).
+    NotFinite,
 }
 
 impl Undefined {
@@ -55,6 +61,8 @@ impl Undefined {
             Undefined::NotNumeric => {
                 "undefined: a categorical feature has no numeric difference (gate it on skew_mismatch_rate)"
             }
+            Undefined::TooFew => "undefined: fewer than two rows",
+            Undefined::NotFinite => "undefined: the value overflows (errors too large)",
         }
     }
 }

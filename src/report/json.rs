@@ -291,6 +291,11 @@ pub fn result_json(run: &Run) -> String {
     }
     let doc = Obj::default()
         .put("schema", json!("modelgate/result/v1"))
+        .put_if(
+            run.methods.task != crate::config::Task::Binary,
+            "task",
+            json!(run.methods.task.as_str()),
+        )
         .put("verdict", json!(run.verdict.as_str()))
         .put("exit_code", json!(run.exit_code()))
         .put(

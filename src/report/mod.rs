@@ -237,7 +237,7 @@ pub fn slice_label(slice: &SliceKey) -> String {
 
 /// The methods notes of a run: one sentence per method used (unescaped).
 pub fn method_notes(m: &Methods) -> Vec<String> {
-    let mut notes = Vec::new();
+    let mut notes = task_notes(m);
     if let Some(b) = &m.bootstrap {
         notes.push(format!(
             "Bootstrap: {} paired replicates (Poisson), stratified by label{}, percentile intervals, seed {}{}",
@@ -272,6 +272,51 @@ pub fn method_notes(m: &Methods) -> Vec<String> {
             }
             .to_string(),
         );
+    }
+    notes
+}
+
+/// The notes of a task other than binary and of clustered rows (none for a binary run
+/// without `cluster`, whose notes stay as they were).
+fn task_notes(m: &Methods) -> Vec<String> {
+    let mut notes = Vec::new();
+    if m.task != crate::config::Task::Binary {
+        notes.push(format!(
+            "Task: {}; candidate and baseline paired row by row",
+            m.task
+        ));
+    }
+    if let Some((column, count)) = &m.clusters {
+        notes.push(format!(
+            "Clustered rows: `{column}` groups the rows into {count} clusters that are not independent; every interval and test takes whole clusters as the units{}",
+            if m.task == crate::config::Task::Binary {
+                " (DeLong and McNemar count rows, so they are not used: every gate uses the cluster bootstrap)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if m.mean_loss {
+        notes.push(format!(
+            "Mean losses (mae, mse, mape, pinball): normal intervals on the mean loss and on the mean of the paired per-row loss differences (candidate − baseline){}",
+            if m.clusters.is_some() {
+                ", with the cluster-robust (CR1) variance"
+            } else {
+                ""
+            }
+        ));
+    }
+    if let Some(b) = &m.unit_bootstrap {
+        notes.push(format!(
+            "Bootstrap: {} paired replicates (Poisson) resampling {}, percentile intervals, seed {}",
+            b.replicates,
+            if m.clusters.is_some() {
+                "whole clusters"
+            } else {
+                "rows"
+            },
+            b.seed
+        ));
     }
     notes
 }

@@ -20,6 +20,7 @@ pub mod decision;
 pub mod delong;
 pub mod mcnemar;
 pub mod resample;
+pub mod units;
 
 use crate::metrics::Ranked;
 
