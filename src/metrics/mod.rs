@@ -10,7 +10,9 @@ mod confusion;
 mod counts;
 mod id;
 mod lanes;
+pub mod multiclass;
 mod ranked;
+pub mod ranking;
 mod stream;
 
 pub use calibration::{brier_row, ece_bin, log_loss_row};
