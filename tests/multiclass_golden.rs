@@ -139,7 +139,7 @@ fn every_metric_equals_scikit_learn() {
             .iter()
             .enumerate()
         {
-            let ms: Vec<MetricId> = ids.iter().map(|(_, m)| m.clone()).collect();
+            let ms: Vec<MetricId> = ids.iter().map(|(_, m)| *m).collect();
             let got = by_class(&matrix, rankings.as_ref().map(|r| &r[c]), c, &ms);
             for ((id, _), g) in ids.iter().zip(got) {
                 match (exp.get(*id), g) {

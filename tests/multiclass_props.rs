@@ -2,6 +2,9 @@
 //! the rows (not the confusion matrix), pairwise ROC-AUC, explicit class sorting for top-k,
 //! and "a replicate equals the metric on the resampled rows" for the bootstrap.
 
+// Naive definitions index parallel arrays by position, on purpose.
+#![allow(clippy::needless_range_loop)]
+
 use modelgate::metrics::LANES;
 use modelgate::metrics::multiclass::{
     ConfusionMatrix, Metric, Outputs, Prepared, Scores, Undefined, Value,

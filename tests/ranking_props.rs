@@ -1,6 +1,9 @@
 //! Property tests of the ranking kernels: every metric against the average over every order
 //! of tied items (brute force on small groups), and group resampling against repeated groups.
 
+// Naive definitions index parallel arrays by position, on purpose.
+#![allow(clippy::needless_range_loop)]
+
 use modelgate::metrics::ranking::{Metric, Prepared, Queries};
 use proptest::prelude::*;
 

@@ -27,6 +27,9 @@
 //! Cohen (1960) "A coefficient of agreement for nominal scales"; Gorodkin (2004)
 //! "Comparing two K-category assignments by a K-category correlation coefficient".
 
+// Class and lane loops index several parallel arrays by the same class or lane.
+#![allow(clippy::needless_range_loop)]
+
 use super::{Confusion, Groups, LANES, MetricId, Plan, Ranked, Undefined as BinaryUndefined};
 
 /// Why a multiclass metric has no value on some rows.
@@ -860,7 +863,7 @@ impl Prepared {
             }
             Metric::RocAucOvr => {
                 let ovr = self.ovr.as_ref().expect("roc_auc_ovr was prepared");
-                roc_auc_ovr(ovr, |row| reweight(row))
+                roc_auc_ovr(ovr, &reweight)
             }
             label => self
                 .confusion(reweight)

@@ -2,8 +2,8 @@
 //! `ndcg_score`, and MAP, MRR, recall@k and precision@k with written definitions.
 //!
 //! Rows come grouped: all rows of a group are contiguous ([`Queries::new`] checks it). Each
-//! row has a graded relevance ≥ 0 and a score; an item is *relevant* when its relevance is
-//! > 0. Each group is sorted once by descending score; a metric's value per group is
+//! row has a graded relevance ≥ 0 and a score; an item is *relevant* when its relevance
+//! is positive. Each group is sorted once by descending score; a metric's value per group is
 //! computed from that order, and the reported value is the mean over groups, weighted by an
 //! optional group weight (`np.average(per_group, weights=w)`).
 //!
