@@ -30,4 +30,5 @@ mod sources;
 mod sql_engines;
 mod stats_reference;
 mod stats_simulation;
+mod task_timing;
 mod waivers;

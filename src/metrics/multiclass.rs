@@ -30,7 +30,7 @@
 // Class and lane loops index several parallel arrays by the same class or lane.
 #![allow(clippy::needless_range_loop)]
 
-use super::{Confusion, Groups, LANES, MetricId, Plan, Ranked, Undefined as BinaryUndefined};
+use super::{Confusion, Groups, LANES, MetricId, Plan, Ranked, Ties, Undefined as BinaryUndefined};
 
 /// Why a multiclass metric has no value on some rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -697,8 +697,9 @@ pub struct Prepared {
     log_loss: Option<Vec<f64>>,
     /// Per asked k, per row whether the truth is in the top k.
     top_k: Vec<(u32, Vec<bool>)>,
-    /// Per class, its score column ranked with "is this class" as the positive label.
-    ovr: Option<Vec<Ranked>>,
+    /// Per class, its score column ranked with "is this class" as the positive label, and
+    /// that ranking's tie structure (for the eight-replicate pass).
+    ovr: Option<Vec<(Ranked, Ties)>>,
 }
 
 impl Prepared {
@@ -779,7 +780,15 @@ impl Prepared {
                     }
                 }
                 Metric::RocAucOvr if prepared.ovr.is_none() => {
-                    prepared.ovr = Some(one_vs_rest_rankings(&s, truth, weight));
+                    prepared.ovr = Some(
+                        one_vs_rest_rankings(&s, truth, weight)
+                            .into_iter()
+                            .map(|r| {
+                                let t = Ties::new(&r, Groups::ALL);
+                                (r, t)
+                            })
+                            .collect(),
+                    );
                 }
                 _ => {}
             }
@@ -863,13 +872,52 @@ impl Prepared {
             }
             Metric::RocAucOvr => {
                 let ovr = self.ovr.as_ref().expect("roc_auc_ovr was prepared");
-                roc_auc_ovr(ovr, &reweight)
+                let mut sum = 0.0;
+                for (c, (ranked, _)) in ovr.iter().enumerate() {
+                    sum += one_vs_rest_ranked(ranked, c, &[MetricId::RocAuc], &reweight)[0]?;
+                }
+                Ok(sum / ovr.len() as f64)
             }
             label => self
                 .confusion(reweight)
                 .metric(label)
                 .expect("a confusion-matrix metric"),
         }
+    }
+
+    /// `roc_auc_ovr` in the [`LANES`] reweightings: per class one pass over its sort
+    /// ([`evaluate_lanes`](super::evaluate_lanes), eight replicates at once, counts
+    /// recomputed from the row so the pass reads memory in order).
+    fn roc_auc_ovr_lanes<C: Fn(u32) -> [u8; LANES]>(&self, counts: &C) -> [Value; LANES] {
+        let ovr = self.ovr.as_ref().expect("roc_auc_ovr was prepared");
+        let plan = Plan {
+            metrics: vec![MetricId::RocAuc],
+            threshold: 0.5,
+        };
+        let mut sum = [Ok(0.0); LANES];
+        for (c, (ranked, ties)) in ovr.iter().enumerate() {
+            let w = ranked.weight.as_deref();
+            let values = super::evaluate_lanes(
+                ranked,
+                Groups::ALL,
+                ties,
+                &plan,
+                &[[(0.0, 0.0); LANES]],
+                |pos, row, _, _| {
+                    let k = counts(row);
+                    let sw = w.map_or(1.0, |w| w[pos]);
+                    std::array::from_fn(|l| sw * f64::from(k[l]))
+                },
+            );
+            for l in 0..LANES {
+                sum[l] = match (sum[l], values[l]) {
+                    (Ok(a), Ok(b)) => Ok(a + b),
+                    (Err(e), _) => Err(e),
+                    (Ok(_), Err(u)) => Err(class_undefined(c, u)),
+                };
+            }
+        }
+        sum.map(|v| v.map(|s| s / ovr.len() as f64))
     }
 
     fn top_k(&self, k: u32) -> &[bool] {
@@ -913,13 +961,8 @@ impl Prepared {
         } else {
             None
         };
-        let need_ovr = metrics.contains(&Metric::RocAucOvr);
-        let mut per_row: Vec<[u8; LANES]> = Vec::new();
         for i in 0..self.truth.len() {
             let c = counts(i as u32);
-            if need_ovr {
-                per_row.push(c);
-            }
             let w = self.w(i);
             let (t, p) = (self.truth[i], self.pred[i]);
             for l in 0..LANES {
@@ -948,6 +991,9 @@ impl Prepared {
                 Ok(num / d)
             }
         };
+        let ovr = metrics
+            .contains(&Metric::RocAucOvr)
+            .then(|| self.roc_auc_ovr_lanes(&counts));
         metrics
             .iter()
             .map(|&m| {
@@ -957,10 +1003,7 @@ impl Prepared {
                         let j = ks.iter().position(|&kk| kk == k).unwrap_or(0);
                         ratio(topk[j][l], den[l])
                     }
-                    Metric::RocAucOvr => {
-                        let ovr = self.ovr.as_ref().expect("roc_auc_ovr was prepared");
-                        roc_auc_ovr(ovr, |row| f64::from(per_row[row as usize][l]))
-                    }
+                    Metric::RocAucOvr => ovr.as_ref().map_or(Err(Undefined::Empty), |v| v[l]),
                     label => mats[l].metric(label).expect("a confusion-matrix metric"),
                 })
             })

@@ -28,6 +28,9 @@
 //! implements); Manning, Raghavan & Schütze (2008) "Introduction to Information Retrieval",
 //! ch. 8 (precision@k, MAP); Voorhees (1999) TREC-8 QA track (MRR).
 
+// Lane loops index several per-lane arrays by the same lane.
+#![allow(clippy::needless_range_loop)]
+
 use super::LANES;
 
 /// A ranking metric.
@@ -526,13 +529,54 @@ impl Prepared {
     }
 
     /// Every metric in [`LANES`] replicates: `counts(group)` gives the group's multiplier
-    /// in each lane (the bootstrap resamples whole groups). `[metric][lane]`.
+    /// in each lane (the bootstrap resamples whole groups). `[metric][lane]`, each equal to
+    /// [`Prepared::evaluate`] with that lane's multipliers. One pass over the groups for
+    /// all metrics and lanes; a lane holding an undefined group is re-walked to name it.
     pub fn evaluate_lanes<C: Fn(usize) -> [u8; LANES]>(&self, counts: C) -> Vec<[Value; LANES]> {
-        let c: Vec<[u8; LANES]> = (0..self.values.first().map_or(0, Vec::len))
-            .map(counts)
-            .collect();
-        (0..self.metrics.len())
-            .map(|j| std::array::from_fn(|l| self.evaluate(j, |g| f64::from(c[g][l]))))
+        let width = self.metrics.len();
+        let groups = self.values.first().map_or(0, Vec::len);
+        let mut num = vec![[0.0f64; LANES]; width];
+        let mut bad = vec![[false; LANES]; width];
+        let mut den = [0.0f64; LANES];
+        let mut c = Vec::with_capacity(groups);
+        for g in 0..groups {
+            let k = counts(g);
+            c.push(k);
+            if k == [0; LANES] {
+                continue;
+            }
+            let w = self.weight.as_ref().map_or(1.0, |w| w[g]);
+            let wl: [f64; LANES] = std::array::from_fn(|l| w * f64::from(k[l]));
+            for l in 0..LANES {
+                den[l] += wl[l];
+            }
+            for j in 0..width {
+                match self.values[j][g] {
+                    Some(v) => {
+                        for l in 0..LANES {
+                            num[j][l] += wl[l] * v;
+                        }
+                    }
+                    None => {
+                        for l in 0..LANES {
+                            bad[j][l] |= k[l] != 0;
+                        }
+                    }
+                }
+            }
+        }
+        (0..width)
+            .map(|j| {
+                std::array::from_fn(|l| {
+                    if bad[j][l] {
+                        self.evaluate(j, |g| f64::from(c[g][l]))
+                    } else if den[l] == 0.0 {
+                        Err(Undefined::Empty)
+                    } else {
+                        Ok(num[j][l] / den[l])
+                    }
+                })
+            })
             .collect()
     }
 }
