@@ -79,7 +79,8 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    pub(crate) fn new(replicates: Vec<f64>, confidence: f64) -> Estimate {
+    /// The estimate of `replicates` (NaN = undefined) at `confidence`.
+    pub fn new(replicates: Vec<f64>, confidence: f64) -> Estimate {
         let mut sorted: Vec<f64> = replicates.iter().copied().filter(|v| !v.is_nan()).collect();
         sorted.sort_unstable_by(f64::total_cmp);
         let defined = sorted.len();
