@@ -146,7 +146,9 @@ pub enum Metric {
     MacroRecall,
     /// `log_loss(labels=0..classes)`.
     LogLoss,
-    /// `top_k_accuracy_score(k=k, labels=0..classes)`.
+    /// `top_k_accuracy_score(k=k, labels=0..classes)`. With exactly 2 classes
+    /// scikit-learn refuses a 2-column score matrix (it wants the positive column); here the
+    /// same top-k rule applies (k = 1: the class with the higher score, class 1 on a tie).
     TopKAccuracy {
         /// How many top classes count as a hit (`>= 1`).
         k: u32,

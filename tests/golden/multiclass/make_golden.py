@@ -92,6 +92,13 @@ def cases():
     p = np.array([[0.2, 0.7, 0.1], [0.1, 0.8, 0.1], [0.3, 0.6, 0.1], [0.2, 0.5, 0.3]])
     out.append(("one_class", k, y, p, None, None))
 
+    # Only two of three classes in the truth (scikit-learn's type_of_target says "binary";
+    # with labels given it still ranks the 2-d scores), with exact ties in the scores.
+    k = 3
+    y = np.array([0, 1, 0, 1, 1, 0])
+    p = np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3], [0.3, 0.3, 0.4], [0.4, 0.4, 0.2], [0.1, 0.8, 0.1], [0.5, 0.25, 0.25]])
+    out.append(("two_of_three", k, y, p, None, None))
+
     # Two rows.
     out.append(("tiny", 3, np.array([2, 0]), np.array([[0.1, 0.2, 0.7], [0.3, 0.6, 0.1]]), None, np.array([2.0, 0.5])))
     return out
