@@ -11,8 +11,8 @@ mod counts;
 mod id;
 mod lanes;
 pub mod multiclass;
-pub mod ranking;
 mod ranked;
+pub mod ranking;
 mod stream;
 
 pub use calibration::{brier_row, ece_bin, log_loss_row};

@@ -20,8 +20,8 @@ pub mod correction;
 pub mod decision;
 pub mod delong;
 pub mod mcnemar;
-pub mod task_bootstrap;
 pub mod resample;
+pub mod task_bootstrap;
 
 use crate::metrics::Ranked;
 
