@@ -12,9 +12,11 @@ pub mod curves;
 pub mod distribution;
 mod id;
 mod lanes;
+pub mod multiclass;
 mod ranked;
 pub mod skew;
 pub mod regression;
+pub mod ranking;
 mod stream;
 
 pub use crate::task::Task;

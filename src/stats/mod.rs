@@ -7,6 +7,7 @@
 //! - [`mcnemar`]: exact McNemar test on discordant pairs (as statsmodels).
 //! - [`bootstrap`]: paired, label-stratified, seeded bootstrap of any metric.
 //! - [`correction`]: Holm and Benjamini–Hochberg adjusted p-values.
+//! - [`task_bootstrap`]: paired bootstrap of the multiclass and ranking metrics.
 //! - [`decision`]: pass/fail of a bound under `point`/`significant`/`confident` evidence.
 //!
 //! Group codes are always given **per original row** ([`RowGroups`]); each entry point
@@ -21,6 +22,7 @@ pub mod delong;
 pub mod mcnemar;
 pub mod resample;
 pub mod units;
+pub mod task_bootstrap;
 
 use crate::metrics::Ranked;
 
