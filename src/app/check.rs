@@ -12,11 +12,11 @@ use sha2::{Digest, Sha256};
 use super::progress::Progress;
 use super::{Error, guard, mlflow, write_file};
 use crate::cli::CheckArgs;
-use crate::config::{self, Overrides, Severity, Spec};
-use crate::gate::{self, Outcome, Settings, Status, Verdict};
+use crate::config::{self, Overrides, Spec};
+use crate::gate::{self, Outcome, Settings, Verdict};
 use crate::measure::{self, Measurements};
 use crate::publish;
-use crate::report::{self, Run, escape, not_judged_text, slice_label};
+use crate::report::{self, Run, escape};
 
 /// Runs `check`; returns the exit code (0 pass, 1 blocked; errors are exit 2 / 3).
 pub fn check(args: &CheckArgs) -> Result<i32, Error> {
@@ -175,7 +175,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     };
 
     if let Some(id) = &args.explain {
-        print!("{}", explain(&spec, &run, id));
+        print!("{}", report::explain(&spec, &run, id));
         return Ok(run.exit_code());
     }
 
@@ -210,12 +210,16 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         Some(p) => write_file(p, &md)?,
         None => print_report(&run, &md),
     }
-    eprint!("{}", summary(&run));
+    let stderr_color = use_color(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
+    eprint!("{}", report::summary(&run, stderr_color));
 
     let code = run.exit_code();
     // Always: `--publish none` still writes the Actions outputs, summary and annotations.
     {
-        let annotations = annotations(&run);
+        let annotations = report::annotations(&run);
         let publication = publish::Publication {
             name: &spec.name,
             document: &document,
@@ -285,220 +289,10 @@ fn print_report(run: &Run, md: &str) {
     let _ = out.flush();
 }
 
-/// One annotation per gate that judged nothing and per failed gate result: `::error` for
-/// what blocks the run, `::warning` for what does not.
-fn annotations(run: &Run) -> Vec<publish::Annotation> {
-    let level = |blocks: bool| {
-        if blocks {
-            publish::Level::Error
-        } else {
-            publish::Level::Warning
-        }
-    };
-    let unjudged = run.not_judged.iter().map(|n| publish::Annotation {
-        level: level(n.severity == Severity::Block && run.blocked_by_nothing_judged()),
-        title: format!("modelgate: {} not judged", n.id),
-        message: format!("nothing judged: {}", not_judged_text(n)),
-    });
-    let failed = run
-        .outcomes
-        .iter()
-        .filter(|o| o.status == Status::Fail)
-        .map(|o| publish::Annotation {
-            level: level(o.blocks()),
-            title: format!(
-                "modelgate: {} {}",
-                o.id,
-                if o.slice.is_empty() {
-                    String::new()
-                } else {
-                    slice_label(&o.slice)
-                }
-            ),
-            message: report::reason(o, run.confidence),
-        });
-    unjudged.chain(failed).collect()
-}
-
-/// The short human summary on stderr: the verdict and each failing gate.
-fn summary(run: &Run) -> String {
-    let color = use_color(
-        std::io::stderr().is_terminal(),
-        std::env::var_os("NO_COLOR").as_deref(),
-    );
-    let paint = |code: &str, s: &str| {
-        if color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
-    };
-    let head = match run.verdict {
-        Verdict::Fail => paint("1;31", "BLOCKED"),
-        Verdict::Warn => paint("1;33", "PASSED WITH WARNINGS"),
-        Verdict::Pass => paint("1;32", "PASSED"),
-    };
-    let judged = run
-        .outcomes
-        .iter()
-        .filter(|o| o.status != Status::Skip)
-        .count();
-    let (failed, warned) = fail_counts(run);
-    let skipped = run.outcomes.len() - judged;
-    let waived = run
-        .outcomes
-        .iter()
-        .filter(|o| o.status == Status::Waived)
-        .count();
-    let t = escape::terminal;
-    let waived = if waived > 0 {
-        format!(", {waived} waived")
-    } else {
-        String::new()
-    };
-    let mut s = format!(
-        "modelgate: {head} · {} · {judged} judged, {failed} failed, {warned} warned{waived}, {skipped} skipped\n",
-        t(&run.name)
-    );
-    for n in &run.not_judged {
-        let tag = if n.severity == Severity::Block && run.blocked_by_nothing_judged() {
-            paint("31", "not judged")
-        } else {
-            paint("33", "not judged")
-        };
-        s.push_str(&format!(
-            "  {tag} {} (config line {}): {}\n",
-            t(&n.id),
-            n.line,
-            t(&not_judged_text(n))
-        ));
-    }
-    for w in &run.warnings {
-        s.push_str(&format!("  {} {}\n", paint("33", "warning"), t(&w.text())));
-    }
-    // Waived and failed results, each with its slice: a slice-less waiver on a `by` gate
-    // covers several results, which must stay tellable apart.
-    let shown = |o: &&Outcome| matches!(o.status, Status::Waived | Status::Fail);
-    for o in run.outcomes.iter().filter(shown) {
-        let (tag, text) = match o.status {
-            Status::Waived => (
-                paint("36", "waived"),
-                o.waiver
-                    .as_ref()
-                    .map(report::waiver_text)
-                    .unwrap_or_default(),
-            ),
-            _ if o.blocks() => (paint("31", "fail"), report::reason(o, run.confidence)),
-            _ => (paint("33", "warn"), report::reason(o, run.confidence)),
-        };
-        let at = if o.slice.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", t(&slice_label(&o.slice)))
-        };
-        s.push_str(&format!("  {tag} {}{at}: {}\n", t(&o.id), t(&text)));
-    }
-    s
-}
-
 /// Colour on a terminal unless `NO_COLOR` is set to a non-empty value (no-color.org: "when
 /// present and not an empty string").
 fn use_color(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
     terminal && no_color.is_none_or(|v| v.is_empty())
-}
-
-/// (blocking failures, warn-severity failures) among the gate results.
-fn fail_counts(run: &Run) -> (usize, usize) {
-    let failing = run.outcomes.iter().filter(|o| o.status == Status::Fail);
-    let blocking = failing.clone().filter(|o| o.blocks()).count();
-    (blocking, failing.count() - blocking)
-}
-
-/// `--explain GATE_ID`: how one gate reached its decision, numbers included.
-fn explain(spec: &Spec, run: &Run, id: &str) -> String {
-    let mut s = String::new();
-    let Some(g) = spec.gates.iter().find(|g| g.id == id) else {
-        return s;
-    };
-    s.push_str(&format!(
-        "gate {} (config {}:{})\n",
-        escape::terminal(id),
-        escape::terminal(&spec.path.display().to_string()),
-        g.line
-    ));
-    s.push_str(&format!(
-        "  metric:     {} ({:?})\n",
-        g.metric,
-        g.metric.direction()
-    ));
-    s.push_str(&format!("  rule:       {} {}\n", g.rule.as_str(), g.limit));
-    s.push_str(&format!("  evidence:   {}\n", g.evidence.as_str()));
-    s.push_str(&format!("  test:       {}\n", g.test.as_str()));
-    s.push_str(&format!("  severity:   {}\n", g.severity.as_str()));
-    if !g.by.is_empty() {
-        s.push_str(&format!(
-            "  by:         {} (correction: {:?})\n",
-            escape::terminal(&g.by.join(", ")),
-            g.correction
-        ));
-    }
-    s.push_str(&format!("  confidence: {}\n", spec.confidence));
-    if let Some(n) = run.not_judged.iter().find(|n| n.id == id) {
-        s.push_str(&format!(
-            "  NOT JUDGED: {} (on_nothing_judged: {})\n",
-            escape::terminal(&not_judged_text(n)),
-            run.on_nothing_judged.as_str()
-        ));
-    }
-    for o in run.outcomes.iter().filter(|o| o.id == id) {
-        s.push_str(&format!(
-            "\n  [{}] {}\n",
-            escape::terminal(&slice_label(&o.slice)),
-            o.status.as_str().to_uppercase()
-        ));
-        s.push_str(&format!("    rows {}, positives {}\n", o.rows, o.positives));
-        let f = |x: Option<f64>| x.map_or("n/a".to_string(), |v| format!("{v:.6}"));
-        s.push_str(&format!(
-            "    candidate {}  baseline {}  delta {}\n",
-            f(o.candidate),
-            f(o.baseline),
-            f(o.delta)
-        ));
-        if let Some(iv) = o.ci {
-            s.push_str(&format!(
-                "    {}% CI [{:.6}, {:.6}]\n",
-                spec.confidence * 100.0,
-                iv.lo,
-                iv.hi
-            ));
-        }
-        if let Some(p) = o.p_value {
-            let of = o.p_value_of.map_or("", |h| h.as_str());
-            let le = if o.p_value_bound { "<= " } else { "" };
-            s.push_str(&format!("    p-value ({of}) {le}{p:.6}"));
-            if let Some(a) = o.p_adjusted {
-                s.push_str(&format!(", adjusted {a:.6}"));
-            }
-            s.push('\n');
-        }
-        if let Some(m) = &o.mcnemar {
-            s.push_str(&format!(
-                "    McNemar: b={} c={} p={:.6} mid-p={:.6}\n",
-                m.b, m.c, m.p, m.mid_p
-            ));
-        }
-        if o.inconclusive {
-            s.push_str("    inconclusive: the interval straddles the limit\n");
-        }
-        if let Some(d) = o.detectable {
-            s.push_str(&format!("    detectable change (80% power): {d:.6}\n"));
-        }
-        s.push_str(&format!(
-            "    because: {}\n",
-            escape::terminal(&report::reason(o, run.confidence))
-        ));
-    }
-    s
 }
 
 #[cfg(test)]

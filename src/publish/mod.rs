@@ -99,26 +99,7 @@ pub struct Publication<'a> {
     pub annotations: &'a [Annotation],
 }
 
-/// How loud an annotation is: GitHub's `::error`, `::warning` or `::notice`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Level {
-    /// A blocking gate failed (or judged nothing and blocks): `::error`.
-    #[default]
-    Error,
-    /// A warn-severity gate failed, or a non-blocking gate judged nothing: `::warning`.
-    Warning,
-}
-
-/// A failed gate, as a GitHub annotation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Annotation {
-    /// `::error` for what blocks, `::warning` for what does not.
-    pub level: Level,
-    /// Short title (e.g. `roc_auc, country=DE: fail`).
-    pub title: String,
-    /// One sentence a reviewer understands.
-    pub message: String,
-}
+pub use crate::report::{Annotation, Level};
 
 /// How to publish.
 #[derive(Debug, Clone, Copy, Default)]

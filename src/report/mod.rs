@@ -6,6 +6,7 @@
 //! important ones first.
 
 pub mod budget;
+mod console;
 pub mod escape;
 mod html;
 mod json;
@@ -21,6 +22,7 @@ pub use html::{
     CALIBRATION_BINS, CURVE_CAP, CURVE_TOLERANCE, Charts, HISTOGRAM_BINS, ModelCharts, SIZE_BUDGET,
     SliceCharts, html,
 };
+pub use console::{Annotation, Level, annotations, explain, summary};
 pub use json::{metrics_document, result_json};
 pub use junit::junit_xml;
 pub use markdown::markdown;
