@@ -15,6 +15,7 @@ mod drift_reference;
 mod dtypes;
 mod hostile;
 mod html_report;
+mod ks_pvalue;
 mod malformed;
 mod metrics_golden;
 mod metrics_props;

@@ -13,6 +13,7 @@ use crate::data::{self, DataError, Feature, Paired, Reference};
 use crate::measure::{Estimate, Measured, SliceKey};
 use crate::metrics::distribution::{self, categorical_shares, numeric_shares};
 use crate::metrics::{MetricId, Undefined, Value};
+use crate::stats::ks;
 
 /// The reference sample and the compared feature columns of the evaluation rows.
 pub(crate) struct Inputs {
@@ -206,6 +207,17 @@ enum Sample<'a> {
     Text(Vec<Option<&'a String>>),
 }
 
+impl Sample<'_> {
+    /// How many numbers the sample holds (missing values left out, as the distances do);
+    /// `None` for text.
+    fn numbers(&self) -> Option<u64> {
+        match self {
+            Sample::Numbers(v) => Some(v.iter().flatten().count() as u64),
+            Sample::Text(_) => None,
+        }
+    }
+}
+
 fn sample<'a>(
     g: &GateSpec,
     scores: Option<&[f64]>,
@@ -268,6 +280,7 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, inputs: &Inputs) -> Vec<(usize
         let mut measured = Vec::with_capacity(ev_groups.len());
         for (key, rows) in &ev_groups {
             let ev = sample(g, eval_scores, &inputs.features, rows);
+            let mut ks_test = None;
             let value = match rf_groups.iter().find(|(k, _)| k == key) {
                 Some((_, rf_rows)) => {
                     let rf = sample(
@@ -276,7 +289,13 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, inputs: &Inputs) -> Vec<(usize
                         &inputs.reference.features,
                         rf_rows,
                     );
-                    value_of(g.metric, &ev, &rf)
+                    let value = value_of(g.metric, &ev, &rf);
+                    if g.metric == MetricId::Ks
+                        && let (Ok(d), Some(n1), Some(n2)) = (value, ev.numbers(), rf.numbers())
+                    {
+                        ks_test = ks::two_sided(d, n1, n2);
+                    }
+                    value
                 }
                 None => Err(Undefined::NoReferenceRows),
             };
@@ -289,6 +308,7 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, inputs: &Inputs) -> Vec<(usize
                 delta: None,
                 mcnemar: None,
                 mcnemar_context: None,
+                ks_test,
             });
         }
         out.push((gi, measured));

@@ -18,18 +18,18 @@ mod terminal;
 mod words;
 
 pub use budget::{Document, Section};
+pub use console::{Annotation, Level, annotations, explain, summary};
 pub use html::{
     CALIBRATION_BINS, CURVE_CAP, CURVE_TOLERANCE, Charts, HISTOGRAM_BINS, ModelCharts, SIZE_BUDGET,
     SliceCharts, html,
 };
-pub use console::{Annotation, Level, annotations, explain, summary};
 pub use json::{metrics_document, result_json};
 pub use junit::junit_xml;
 pub use markdown::markdown;
 pub use metrics_table::{metrics_csv, metrics_markdown, metrics_table};
 pub use openmetrics::openmetrics;
 pub use terminal::terminal;
-pub use words::{mcnemar_text, num, reason};
+pub use words::{ks_text, mcnemar_text, num, reason};
 
 use crate::config::OnNothingJudged;
 use crate::data::FileInfo;
