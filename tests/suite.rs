@@ -17,6 +17,7 @@ mod hostile;
 mod html_report;
 mod ks_pvalue;
 mod malformed;
+mod metric_docs;
 mod metrics_golden;
 mod metrics_props;
 mod mlflow;
