@@ -183,6 +183,11 @@ fn ks_gates_report_the_p_value_and_method_beside_the_statistic() {
     let p = whole["ks_test"]["p_value"].as_f64().unwrap();
     let shown = format!("KS p = {}, exact", modelgate::report::num(p));
     assert!(report.contains(&shown), "{shown} not in\n{report}");
+    // The reason sentence names it too (JSON `reason`, the report's folded reasons).
+    assert!(
+        whole["reason"].as_str().unwrap().contains(&shown),
+        "{whole}"
+    );
     for line in report.lines().filter(|l| l.contains("wasserstein")) {
         assert!(!line.contains("KS p"), "{line}");
     }

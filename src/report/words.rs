@@ -92,6 +92,9 @@ pub fn reason(o: &Outcome, confidence: f64) -> String {
                     num(d)
                 );
             }
+            if let Some(t) = &o.ks_test {
+                let _ = write!(s, " ({})", ks_text(t));
+            }
             if let Some(mc) = &o.mcnemar {
                 let on = match metric {
                     MetricId::Recall => " among positives",
