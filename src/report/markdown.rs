@@ -11,7 +11,7 @@ use super::{num, reason};
 use crate::config::{Rule, Severity};
 use crate::gate::{Outcome, Status, Verdict};
 
-const TEMPLATE: &str = include_str!("templates/report.md.j2");
+const TEMPLATE: &str = include_str!("jinja/report.md.j2");
 
 /// Section order and budget priority: higher numbers are dropped first.
 const BLOCKS: &[(&str, u8)] = &[

@@ -1,7 +1,7 @@
 //! Report: outcomes in; Markdown, JSON, JUnit XML and OpenMetrics text out.
 //!
 //! Everything here is pure text rendering: no files, no HTTP. The Markdown comes from a
-//! minijinja template embedded from `src/report/templates/`, and is produced as a
+//! minijinja template embedded from `src/report/jinja/`, and is produced as a
 //! [`Document`] of prioritised sections so that a size budget can drop the least
 //! important ones first.
 
