@@ -26,7 +26,7 @@ pub use markdown::markdown;
 pub use metrics_table::{metrics_csv, metrics_markdown, metrics_table};
 pub use openmetrics::openmetrics;
 pub use terminal::terminal;
-pub use words::{mcnemar_text, num, reason};
+pub use words::{ks_text, mcnemar_text, num, reason};
 
 use crate::config::OnNothingJudged;
 use crate::data::FileInfo;

@@ -5,6 +5,7 @@
 //!
 //! - [`delong`]: AUC variance, covariance, paired z test and Wald intervals (as R pROC).
 //! - [`mcnemar`]: exact McNemar test on discordant pairs (as statsmodels).
+//! - [`ks`]: the two-sample Kolmogorov–Smirnov test's p-value (as scipy's `ks_2samp`).
 //! - [`bootstrap`]: paired, label-stratified, seeded bootstrap of any metric.
 //! - [`correction`]: Holm and Benjamini–Hochberg adjusted p-values.
 //! - [`task_bootstrap`]: paired bootstrap of the multiclass and ranking metrics.
@@ -19,6 +20,7 @@ pub mod cells;
 pub mod correction;
 pub mod decision;
 pub mod delong;
+pub mod ks;
 pub mod mcnemar;
 pub mod resample;
 pub mod task_bootstrap;
