@@ -715,7 +715,7 @@ struct SkewTableExample {
 }
 
 fn skew_table(s: &crate::measure::skew::SkewSummary) -> SkewTable {
-    use crate::metrics::skew::{SkewKind, SkewUndefined};
+    use crate::metrics::skew::SkewUndefined;
     let worst = s.worst();
     let pct = |r: Result<f64, SkewUndefined>, of: u64| match r {
         Ok(x) => format!("{}% of {of}", num(x * 100.0)),
@@ -740,13 +740,7 @@ fn skew_table(s: &crate::measure::skew::SkewSummary) -> SkewTable {
             .take(SKEW_ROWS)
             .map(|f| SkewTableRow {
                 name: f.name.clone(),
-                kind: match f.kind {
-                    SkewKind::Numeric { tolerance } if tolerance > 0.0 => {
-                        format!("numeric (± {})", num(tolerance))
-                    }
-                    SkewKind::Numeric { .. } => "numeric (exact)".into(),
-                    SkewKind::Categorical => "categorical".into(),
-                },
+                kind: super::words::skew_kind(f.kind),
                 mismatch: pct(f.mismatch_rate(), f.compared),
                 max_diff: f
                     .max_abs_diff_value()

@@ -592,7 +592,6 @@ fn skew_block(
     s: &crate::measure::skew::SkewSummary,
     file: &dyn Fn(&crate::data::FileInfo, Option<&super::InputOrigin>) -> String,
 ) -> SkewBlock {
-    use crate::metrics::skew::SkewKind;
     let worst = s.worst();
     let headline = if worst.is_empty() {
         format!("all {} feature(s) agree", s.features.len())
@@ -612,13 +611,7 @@ fn skew_block(
         .take(SKEW_ROWS)
         .map(|f| SkewRow {
             name: md_cell(&f.name),
-            kind: match f.kind {
-                SkewKind::Numeric { tolerance } if tolerance > 0.0 => {
-                    format!("numeric (± {})", num(tolerance))
-                }
-                SkewKind::Numeric { .. } => "numeric (exact)".into(),
-                SkewKind::Categorical => "categorical".into(),
-            },
+            kind: super::words::skew_kind(f.kind),
             mismatch: pct(f.mismatch_rate(), f.compared),
             max_diff: f
                 .max_abs_diff_value()

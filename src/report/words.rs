@@ -260,3 +260,15 @@ mod tests {
         assert_eq!(num(95.0), "95");
     }
 }
+
+/// How a skew feature is compared, for the reports' skew tables.
+pub(super) fn skew_kind(kind: crate::metrics::skew::SkewKind) -> String {
+    use crate::metrics::skew::SkewKind;
+    match kind {
+        SkewKind::Numeric { tolerance } if tolerance > 0.0 => {
+            format!("numeric (± {})", super::num(tolerance))
+        }
+        SkewKind::Numeric { .. } => "numeric (exact)".into(),
+        SkewKind::Categorical => "categorical".into(),
+    }
+}

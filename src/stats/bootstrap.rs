@@ -113,6 +113,31 @@ pub struct Cell {
     pub p_value: Option<f64>,
 }
 
+impl Cell {
+    /// The cell of one quantity from its replicate values: the candidate's, and with the
+    /// baseline's the paired delta `candidate − baseline` per replicate (NaN propagates:
+    /// the delta is undefined when either side is) and its percentile p-value.
+    pub fn of_replicates(candidate: Vec<f64>, baseline: Option<Vec<f64>>, confidence: f64) -> Cell {
+        let Some(b) = baseline else {
+            return Cell {
+                candidate: Estimate::new(candidate, confidence),
+                baseline: None,
+                delta: None,
+                p_value: None,
+            };
+        };
+        let d: Vec<f64> = candidate.iter().zip(&b).map(|(x, y)| x - y).collect();
+        let delta = Estimate::new(d, confidence);
+        let p_value = p_value_zero(delta.defined_values());
+        Cell {
+            candidate: Estimate::new(candidate, confidence),
+            baseline: Some(Estimate::new(b, confidence)),
+            delta: Some(delta),
+            p_value: Some(p_value),
+        }
+    }
+}
+
 /// Everything a bootstrap run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BootstrapResult {
@@ -318,27 +343,8 @@ fn run(
     };
     let cells_out = (0..count * width)
         .map(|cell| {
-            let c = column(0, cell);
-            let candidate = Estimate::new(c.clone(), spec.confidence);
-            if baseline.is_none() {
-                return Cell {
-                    candidate,
-                    baseline: None,
-                    delta: None,
-                    p_value: None,
-                };
-            }
-            let b = column(1, cell);
-            // NaN propagates: the delta is undefined when either side is.
-            let d: Vec<f64> = c.iter().zip(&b).map(|(x, y)| x - y).collect();
-            let delta = Estimate::new(d, spec.confidence);
-            let p_value = p_value_zero(delta.defined_values());
-            Cell {
-                candidate,
-                baseline: Some(Estimate::new(b, spec.confidence)),
-                delta: Some(delta),
-                p_value: Some(p_value),
-            }
+            let b = baseline.is_some().then(|| column(1, cell));
+            Cell::of_replicates(column(0, cell), b, spec.confidence)
         })
         .collect();
     let collapsed = (0..count)

@@ -23,7 +23,7 @@
 
 use rayon::prelude::*;
 
-use super::bootstrap::{BootstrapSpec, Cell, Estimate, p_value_zero};
+use super::bootstrap::{BootstrapSpec, Cell};
 use super::resample::{self, LANES, counts};
 use crate::metrics::{multiclass, ranking};
 
@@ -112,26 +112,8 @@ where
     };
     (0..width)
         .map(|j| {
-            let c = column(0, j);
-            let candidate = Estimate::new(c.clone(), spec.confidence);
-            if models == 1 {
-                return Cell {
-                    candidate,
-                    baseline: None,
-                    delta: None,
-                    p_value: None,
-                };
-            }
-            let b = column(1, j);
-            let d: Vec<f64> = c.iter().zip(&b).map(|(x, y)| x - y).collect();
-            let delta = Estimate::new(d, spec.confidence);
-            let p_value = p_value_zero(delta.defined_values());
-            Cell {
-                candidate,
-                baseline: Some(Estimate::new(b, spec.confidence)),
-                delta: Some(delta),
-                p_value: Some(p_value),
-            }
+            let b = (models > 1).then(|| column(1, j));
+            Cell::of_replicates(column(0, j), b, spec.confidence)
         })
         .collect()
 }

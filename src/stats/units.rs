@@ -21,7 +21,7 @@
 
 use rayon::prelude::*;
 
-use super::bootstrap::{BootstrapResult, BootstrapSpec, Cell, Estimate, p_value_zero};
+use super::bootstrap::{BootstrapResult, BootstrapSpec, Cell};
 use super::resample::{self, LANES};
 use super::{Interval, WeightKind, z_critical};
 use crate::metrics::Value;
@@ -104,26 +104,8 @@ where
     };
     let cells = (0..groups * width)
         .map(|cell| {
-            let c = column(0, cell);
-            let candidate = Estimate::new(c.clone(), spec.confidence);
-            if models < 2 {
-                return Cell {
-                    candidate,
-                    baseline: None,
-                    delta: None,
-                    p_value: None,
-                };
-            }
-            let b = column(1, cell);
-            let d: Vec<f64> = c.iter().zip(&b).map(|(x, y)| x - y).collect();
-            let delta = Estimate::new(d, spec.confidence);
-            let p_value = p_value_zero(delta.defined_values());
-            Cell {
-                candidate,
-                baseline: Some(Estimate::new(b, spec.confidence)),
-                delta: Some(delta),
-                p_value: Some(p_value),
-            }
+            let b = (models >= 2).then(|| column(1, cell));
+            Cell::of_replicates(column(0, cell), b, spec.confidence)
         })
         .collect();
     BootstrapResult {
