@@ -8,7 +8,9 @@
 
 mod compare;
 mod evidence;
+pub mod multiclass;
 pub mod plan;
+pub mod ranking;
 mod regression;
 
 pub use evidence::{check_probabilities, evaluate, measure, slice_keys, table_rows};

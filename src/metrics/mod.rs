@@ -14,9 +14,9 @@ mod id;
 mod lanes;
 pub mod multiclass;
 mod ranked;
-pub mod skew;
-pub mod regression;
 pub mod ranking;
+pub mod regression;
+pub mod skew;
 mod stream;
 
 pub use crate::task::Task;
@@ -48,6 +48,14 @@ pub enum Undefined {
     TooFew,
     /// The value overflows (errors beyond about 1e154 squared).
     NotFinite,
+    /// A multiclass metric: a class has no row in the labels (`roc_auc_ovr`).
+    ClassAbsent,
+    /// A multiclass metric: every row is one class, nothing to rank it against.
+    OneClass,
+    /// `cohen_kappa`: truth and prediction share at most one class.
+    NoDisagreement,
+    /// A ranking metric (`map`, `mrr`, `recall_at_k`): a group has no relevant item.
+    NoRelevant,
 }
 
 impl Undefined {
@@ -65,6 +73,12 @@ impl Undefined {
             }
             Undefined::TooFew => "undefined: fewer than two rows",
             Undefined::NotFinite => "undefined: the value overflows (errors too large)",
+            Undefined::ClassAbsent => "undefined: a class has no row in the labels",
+            Undefined::OneClass => "undefined: every row has one class",
+            Undefined::NoDisagreement => {
+                "undefined: truth and prediction have one class in common (cohen_kappa)"
+            }
+            Undefined::NoRelevant => "undefined: a group has no relevant item",
         }
     }
 }

@@ -18,11 +18,11 @@ mod terminal;
 mod words;
 
 pub use budget::{Document, Section};
+pub use console::{Annotation, Level, annotations, explain, summary};
 pub use html::{
     CALIBRATION_BINS, CURVE_CAP, CURVE_TOLERANCE, Charts, HISTOGRAM_BINS, ModelCharts, SIZE_BUDGET,
     SliceCharts, html,
 };
-pub use console::{Annotation, Level, annotations, explain, summary};
 pub use json::{metrics_document, result_json};
 pub use junit::junit_xml;
 pub use markdown::markdown;
@@ -314,6 +314,8 @@ fn task_notes(m: &Methods) -> Vec<String> {
             b.replicates,
             if m.clusters.is_some() {
                 "whole clusters"
+            } else if m.task == crate::config::Task::Ranking {
+                "whole groups (metrics are means over groups)"
             } else {
                 "rows"
             },

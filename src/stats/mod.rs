@@ -21,8 +21,8 @@ pub mod decision;
 pub mod delong;
 pub mod mcnemar;
 pub mod resample;
-pub mod units;
 pub mod task_bootstrap;
+pub mod units;
 
 use crate::metrics::Ranked;
 
