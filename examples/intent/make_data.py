@@ -14,7 +14,8 @@ and the one that matters most. The baseline (in production) is a LogisticRegress
 with balanced class weights, so that fraud reports are not drowned by the frequent intents.
 The candidate is a HistGradientBoostingClassifier on the same features plus the message
 length: it models the interactions between features and is better overall (accuracy, macro
-F1, log loss), but it was trained without class weights and finds fewer fraud reports: the
+F1, log loss), but it was trained without class weights on a training set deduplicated by
+message template, which kept one fraud report in two, and it finds fewer fraud reports: the
 `by_class: true` recall gate shows it.
 """
 from pathlib import Path
@@ -64,7 +65,11 @@ def main() -> None:
     baseline = LogisticRegression(max_iter=2000, class_weight="balanced")
     baseline.fit(train[base_cols], train["intent"])
     candidate = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, random_state=SEED)
-    candidate.fit(train[cand_cols], train["intent"])
+    # The candidate's training set was deduplicated by message template, which kept one
+    # fraud report in four (they share templates): the rare class got rarer still.
+    fraud = train["intent"] == "fraud"
+    keep = ~fraud | (rng.random(len(train)) < 0.5)
+    candidate.fit(train.loc[keep, cand_cols], train.loc[keep, "intent"])
 
     OUT.mkdir(exist_ok=True)
     ids = [f"msg-{i:05d}" for i in range(N_EVAL)]

@@ -642,10 +642,10 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
             ));
         }
         let mut by = g.by.as_ref().map(OneOrMany::to_vec).unwrap_or_default();
-        if g.by_class {
-            if let Some(problem) = by_class_problem(task, metric, &by, &columns) {
-                return Err(err(line, format!("gate on `{metric}`: {problem}")));
-            }
+        if g.by_class
+            && let Some(problem) = by_class_problem(task, metric, &by, &columns)
+        {
+            return Err(err(line, format!("gate on `{metric}`: {problem}")));
         }
         for (i, col) in by.iter().enumerate() {
             if col.trim().is_empty() {

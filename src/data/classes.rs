@@ -222,3 +222,18 @@ pub(super) fn multiclass(
         baseline,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_sort_as_numpy_unique() {
+        let mut ints: Vec<String> = ["10", "2", "1"].map(String::from).to_vec();
+        sort_classes(&mut ints);
+        assert_eq!(ints, ["1", "2", "10"]);
+        let mut text: Vec<String> = ["refund", "billing", "10", "2"].map(String::from).to_vec();
+        sort_classes(&mut text);
+        assert_eq!(text, ["10", "2", "billing", "refund"]);
+    }
+}

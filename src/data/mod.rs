@@ -563,6 +563,7 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
         weight: req.weight.as_deref(),
         extra: &slice_cols,
         extra_role: "slice",
+        task_extra: &cand_extra,
     };
     let cand = read::read(&req.candidate, &cand_cols, true)?;
     let cand_side = columns::Side::from_frame(
@@ -605,6 +606,7 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
                 weight: req.weight.as_deref(),
                 extra: &[],
                 extra_role: "slice",
+                task_extra: &more_scores,
             };
             // The label and weight may live in the candidate file only.
             let base = read::read(path, &base_cols, false)?;

@@ -53,6 +53,7 @@ fn undefined(u: multiclass::Undefined) -> Undefined {
         multiclass::Undefined::ClassAbsent { .. } => Undefined::ClassAbsent,
         multiclass::Undefined::OnlyClass { .. } => Undefined::OneClass,
         multiclass::Undefined::NoDisagreement => Undefined::NoDisagreement,
+        multiclass::Undefined::Binary(u) => u,
     }
 }
 

@@ -287,6 +287,31 @@ mod tests {
     }
 
     #[test]
+    fn by_class_gates_leave_the_slicings_and_the_tables() {
+        let text = "version: 1\nname: t\ntask: multiclass\ncandidate: c.csv\nbaseline: b.csv\ncolumns: {label: y, scores: {a: pa, b: pb, c: pc}, id: id}\ngates:\n  - {metric: recall, by_class: true, min: 0.5}\n  - {metric: macro_f1, max_regression: 0.01, by: channel}\n";
+        let raw = parse(text).expect("parses");
+        let s = validate(raw, Path::new("m.yaml"), &Overrides::default()).expect("valid");
+        assert_eq!(s.gates[0].by, vec![crate::config::BY_CLASS.to_string()]);
+        assert_eq!(s.gates[0].id, "recall-min-by-class");
+        let p = Plan::of(&s, false);
+        assert_eq!(p.by_class, vec![0]);
+        assert_eq!(p.levels.len(), 2);
+        assert!(!p.levels[0].table.metrics.contains(&MetricId::Recall));
+        assert_eq!(p.levels[1].gates, vec![1]);
+        let r = request(&s);
+        assert_eq!(r.slicings, vec![vec!["channel".to_string()]]);
+        assert_eq!(
+            r.classes,
+            Some(ClassColumns::Scores(vec![
+                ("a".into(), "pa".into()),
+                ("b".into(), "pb".into()),
+                ("c".into(), "pc".into())
+            ]))
+        );
+        assert_eq!(r.score, "pa");
+    }
+
+    #[test]
     fn request_names_each_slicing_once() {
         let s = spec(
             "  - {metric: recall, max_regression: 0.01, by: [channel]}\n  - {metric: precision, max_regression: 0.01, by: [channel]}\n  - {metric: roc_auc, min: 0.5}\n",
