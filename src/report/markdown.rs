@@ -586,7 +586,7 @@ struct SkewRow {
 }
 
 fn skew_block(
-    s: &super::SkewSummary,
+    s: &crate::measure::skew::SkewSummary,
     file: &dyn Fn(&crate::data::FileInfo, Option<&super::InputOrigin>) -> String,
 ) -> SkewBlock {
     use crate::metrics::skew::SkewKind;
