@@ -414,4 +414,12 @@ fn the_intent_example_blocks_on_the_rare_class() {
         .filter(|g| g["status"] == "pass")
         .count();
     assert!(passed >= 10, "{json:#}");
+    let o = modelgate()
+        .args(["validate", "--config"])
+        .arg(root.join("examples/intent/modelgate.yaml"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("10000 paired rows, 6 class(es)"), "{out}");
 }

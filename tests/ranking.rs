@@ -255,4 +255,13 @@ fn the_output_is_deterministic() {
     let (_, b, _) = check(dir.path(), &cfg);
     assert_eq!(a["gates"], b["gates"]);
     assert_eq!(a["metrics"], b["metrics"]);
+    let o = modelgate()
+        .current_dir(dir.path())
+        .args(["validate", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("1103 paired rows, 150 group(s)"), "{out}");
 }
