@@ -370,6 +370,58 @@ fn input_errors_exit_2_naming_file_column_and_rows() {
     assert!(err.contains("different class"), "{err}");
 }
 
+/// Adds `user` (= id % 60) and `w` (= 1 + id % 3) to both files.
+fn add_user_and_weight(dir: &Path) {
+    for f in ["candidate.csv", "baseline.csv"] {
+        let path = dir.join(f);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut out = String::new();
+        for (i, line) in text.lines().enumerate() {
+            if i == 0 {
+                out.push_str(&format!("{line},user,w\n"));
+            } else {
+                let id: u64 = line.split(',').next().unwrap().parse().unwrap();
+                out.push_str(&format!("{line},{},{}\n", id % 60, 1 + id % 3));
+            }
+        }
+        std::fs::write(&path, out).unwrap();
+    }
+}
+
+#[test]
+fn weighted_and_clustered_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    inputs(dir.path());
+    add_user_and_weight(dir.path());
+    let gates = "  - {metric: macro_f1, max_regression: 0.01, evidence: significant}\n  - {metric: roc_auc_ovr, max_regression: 0.01, evidence: significant}\n  - {metric: recall, by_class: true, max_regression: 0.3, evidence: significant}\n";
+    let want = expected();
+    let rows = config(dir.path(), &format!("{SCORES}  weight: w\n"), "", gates);
+    let (code, row_json, err) = check(dir.path(), &rows);
+    assert_eq!(code, 0, "{err}\n{row_json:#}");
+    let whole = metrics_row(&row_json, &serde_json::json!({}));
+    for m in ["macro_f1", "accuracy", "log_loss", "roc_auc_ovr"] {
+        close(&whole["candidate"][m], &want["candidate"]["weighted"][m], m);
+        close(&whole["baseline"][m], &want["baseline"]["weighted"][m], m);
+    }
+    let clustered = config(
+        dir.path(),
+        &format!("{SCORES}  weight: w\n  cluster: user\n"),
+        "",
+        gates,
+    );
+    let (code, json, err) = check(dir.path(), &clustered);
+    assert_eq!(code, 0, "{err}\n{json:#}");
+    let notes = json["notes"].to_string();
+    assert!(notes.contains("60 clusters"), "{notes}");
+    assert!(notes.contains("resampling whole clusters"), "{notes}");
+    // Same values, other intervals (whole clusters resampled).
+    for i in 0..2 {
+        let (a, b) = (&row_json["gates"][i], &json["gates"][i]);
+        assert_eq!(a["candidate"], b["candidate"]);
+        assert_ne!(a["ci"], b["ci"], "{a:#} {b:#}");
+    }
+}
+
 #[test]
 fn the_output_is_deterministic() {
     let dir = tempfile::tempdir().unwrap();

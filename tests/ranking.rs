@@ -243,6 +243,44 @@ fn groups_without_a_relevant_item_refuse_mrr_and_map_gates_naming_them() {
 }
 
 #[test]
+fn clustered_groups_resample_whole_clusters() {
+    let dir = tempfile::tempdir().unwrap();
+    inputs(dir.path());
+    // A site per query (queries nested in 25 sites).
+    for f in ["candidate.csv", "baseline.csv"] {
+        let path = dir.path().join(f);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut out = String::new();
+        for (i, line) in text.lines().enumerate() {
+            if i == 0 {
+                out.push_str(&format!("{line},site\n"));
+            } else {
+                let q: u32 = line.split(',').nth(1).unwrap()[1..].parse().unwrap();
+                out.push_str(&format!("{line},s{}\n", q % 25));
+            }
+        }
+        std::fs::write(&path, out).unwrap();
+    }
+    let gate = "  - {metric: \"ndcg(5)\", max_regression: 0.01, evidence: significant}\n";
+    let (_, plain, _) = check(dir.path(), &config(dir.path(), "", gate));
+    let cfg = config(dir.path(), "", gate).to_string_lossy().to_string();
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("  group: query\n", "  group: query\n  cluster: site\n");
+    std::fs::write(&cfg, text).unwrap();
+    let (code, json, err) = check(dir.path(), Path::new(&cfg));
+    assert_eq!(code, 0, "{err}\n{json:#}");
+    let notes = json["notes"].to_string();
+    assert!(notes.contains("25 clusters"), "{notes}");
+    assert!(notes.contains("resampling whole clusters"), "{notes}");
+    assert_eq!(
+        plain["gates"][0]["candidate"],
+        json["gates"][0]["candidate"]
+    );
+    assert_ne!(plain["gates"][0]["ci"], json["gates"][0]["ci"]);
+}
+
+#[test]
 fn the_output_is_deterministic() {
     let dir = tempfile::tempdir().unwrap();
     inputs(dir.path());

@@ -5,7 +5,8 @@ Run from the repository root: python3 tests/golden/multiclass_e2e/make_data.py
 Writes candidate.csv and baseline.csv (600 rows, classes a/b/c with `c` rare, a region per
 row, the baseline in another row order: paired by id) and expected.json: scikit-learn 1.9's
 values of every multiclass metric for both models on all rows and per region, and the
-one-vs-rest values of each class.
+one-vs-rest values of each class; and the weighted values of four metrics with
+w = 1 + id % 3.
 """
 import json
 from pathlib import Path
@@ -75,6 +76,16 @@ expected = {
     }
     for name, p in [("candidate", cand), ("baseline", base)]
 }
+# Weighted (w = 1 + id % 3, the tests add the column): the label and score metrics.
+w = 1 + np.arange(n) % 3
+for name, p in [("candidate", cand), ("baseline", base)]:
+    pred = np.array(CLASSES)[p.argmax(axis=1)]
+    expected[name]["weighted"] = {
+        "macro_f1": M.f1_score(y, pred, average="macro", sample_weight=w),
+        "accuracy": M.accuracy_score(y, pred, sample_weight=w),
+        "log_loss": M.log_loss(y, p, labels=CLASSES, sample_weight=w),
+        "roc_auc_ovr": M.roc_auc_score(y, p, multi_class="ovr", labels=CLASSES, sample_weight=w),
+    }
 (HERE / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
 
 for name, p in [("candidate", cand), ("baseline", base)]:
