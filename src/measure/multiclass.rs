@@ -22,7 +22,7 @@ use super::{Measured, Measurements, Methods, MetricsRow, SliceKey, Stage, UnitBo
 use crate::config::{BY_CLASS, Spec, WeightKind};
 use crate::data::{ClassPredictions, Paired, TaskColumns};
 use crate::metrics::multiclass::{self, Metric, Outputs, Prepared, Scores};
-use crate::metrics::{self, LANES, MetricId, Ranked, Table, Undefined, Value};
+use crate::metrics::{self, Groups, LANES, MetricId, Ranked, Table, Ties, Undefined, Value};
 use crate::stats::bootstrap::{BootstrapResult, BootstrapSpec};
 use crate::stats::units::{self, Units};
 use crate::stats::z_critical;
@@ -323,10 +323,10 @@ pub(super) fn measure(
 }
 
 /// One model's one-vs-rest pieces: every row's predicted class, and (with scores) each
-/// class's score column ranked with "is this class" as the positive label.
+/// class's score column ranked with "is this class" as the positive label, with its ties.
 struct OneVsRest {
     prepared: Prepared,
-    ranked: Option<Vec<Ranked>>,
+    ranked: Option<Vec<(Ranked, Ties)>>,
 }
 
 /// The values of `ids` for every class (class-major), rows reweighted by `reweight`.
@@ -345,7 +345,7 @@ fn class_values(
                 (Some(v), _) => v,
                 (None, Some(ranked)) => value(
                     multiclass::one_vs_rest_ranked(
-                        &ranked[c],
+                        &ranked[c].0,
                         c,
                         std::slice::from_ref(id),
                         reweight,
@@ -354,6 +354,67 @@ fn class_values(
                 (None, None) => Err(Undefined::Empty),
             };
             out.push(v);
+        }
+    }
+    out
+}
+
+/// [`class_values`] in the [`LANES`] reweightings of one bootstrap batch (`counts[row]`):
+/// per lane one confusion matrix for the thresholded metrics, and per class one 8-lane
+/// streaming pass over its ranked score column for `pr_auc` / `roc_auc`
+/// ([`metrics::evaluate_lanes`]), instead of one pass per lane.
+fn class_values_lanes(
+    ovr: &OneVsRest,
+    k: usize,
+    ids: &[MetricId],
+    counts: &[[u8; LANES]],
+) -> Vec<Vec<Value>> {
+    let w = ids.len();
+    let mut out: Vec<Vec<Value>> = (0..LANES)
+        .map(|l| {
+            let matrix = ovr.prepared.confusion(|r| f64::from(counts[r as usize][l]));
+            let mut v = Vec::with_capacity(k * w);
+            for c in 0..k {
+                let binary = matrix.one_vs_rest(c);
+                v.extend(
+                    ids.iter()
+                        .map(|id| binary.metric(id).unwrap_or(Err(Undefined::Empty))),
+                );
+            }
+            v
+        })
+        .collect();
+    let ranking: Vec<(usize, MetricId)> = ids
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.uses_ranking())
+        .map(|(j, m)| (j, *m))
+        .collect();
+    let Some(ranked) = ovr.ranked.as_ref().filter(|_| !ranking.is_empty()) else {
+        return out;
+    };
+    let plan = metrics::Plan {
+        metrics: ranking.iter().map(|(_, m)| *m).collect(),
+        threshold: 0.5,
+    };
+    for (c, (r, ties)) in ranked.iter().enumerate() {
+        let sw = r.weight.as_deref();
+        let values = metrics::evaluate_lanes(
+            r,
+            Groups::ALL,
+            ties,
+            &plan,
+            &[[(0.0, 0.0); LANES]],
+            |pos, row, _, _| {
+                let n = counts[row as usize];
+                let s = sw.map_or(1.0, |w| w[pos]);
+                std::array::from_fn(|l| s * f64::from(n[l]))
+            },
+        );
+        for (jj, (j, _)) in ranking.iter().enumerate() {
+            for (l, lane) in out.iter_mut().enumerate() {
+                lane[c * w + j] = values[jj * LANES + l];
+            }
         }
     }
     out
@@ -394,11 +455,15 @@ fn by_class(
             let ranked = match (out, ranks) {
                 (ClassPredictions::Scores(cols), true) => {
                     let c: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-                    Some(multiclass::one_vs_rest_rankings(
-                        &Scores::Columns(&c),
-                        truth,
-                        weight,
-                    ))
+                    Some(
+                        multiclass::one_vs_rest_rankings(&Scores::Columns(&c), truth, weight)
+                            .into_iter()
+                            .map(|r| {
+                                let t = Ties::new(&r, Groups::ALL);
+                                (r, t)
+                            })
+                            .collect(),
+                    )
                 }
                 _ => None,
             };
@@ -433,9 +498,7 @@ fn by_class(
     });
     let width = ids.len();
     let boot = units::bootstrap(unit, n, ovr.len(), k, width, bs, |m, counts| {
-        (0..LANES)
-            .map(|l| class_values(&ovr[m], k, &ids, &|r| f64::from(counts[r as usize][l])))
-            .collect()
+        class_values_lanes(&ovr[m], k, &ids, counts)
     });
     let keys: Vec<SliceKey> = classes
         .iter()
@@ -458,4 +521,57 @@ fn by_class(
     }
     rows.extend(table_rows(&keys, &table_plan, &cand, base.as_ref()));
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::resample::counts;
+
+    /// The 8-lane bootstrap values of the one-vs-rest metrics equal one evaluation per
+    /// lane with that lane's multipliers.
+    #[test]
+    fn class_lanes_equal_single_evaluations() {
+        let truth: Vec<u32> = (0..90).map(|i| (i * 7 % 3) as u32).collect();
+        let cols: Vec<Vec<f64>> = (0..3)
+            .map(|c| {
+                (0..90)
+                    .map(|i| f64::from(((i * 13 + c * 5) % 11) as u32) / 10.0)
+                    .collect()
+            })
+            .collect();
+        let weight: Vec<f64> = (0..90).map(|i| 1.0 + f64::from(i % 4)).collect();
+        let out = ClassPredictions::Scores(cols.clone());
+        let prepared = prepare(3, &truth, Some(&weight), &out, None, &[]).unwrap();
+        let c: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let ranked = multiclass::one_vs_rest_rankings(&Scores::Columns(&c), &truth, Some(&weight))
+            .into_iter()
+            .map(|r| {
+                let t = Ties::new(&r, Groups::ALL);
+                (r, t)
+            })
+            .collect();
+        let ovr = OneVsRest {
+            prepared,
+            ranked: Some(ranked),
+        };
+        let ids = [
+            MetricId::Recall,
+            MetricId::PrAuc,
+            MetricId::Precision,
+            MetricId::RocAuc,
+            MetricId::F1,
+        ];
+        let n: Vec<[u8; LANES]> = (0..90).map(|r| counts(42, r)).collect();
+        let lanes = class_values_lanes(&ovr, 3, &ids, &n);
+        for (l, lane) in lanes.iter().enumerate() {
+            let single = class_values(&ovr, 3, &ids, &|r| f64::from(n[r as usize][l]));
+            for (a, b) in lane.iter().zip(&single) {
+                match (a, b) {
+                    (Ok(x), Ok(y)) => assert!((x - y).abs() < 1e-12, "lane {l}: {x} vs {y}"),
+                    (x, y) => assert_eq!(x, y, "lane {l}"),
+                }
+            }
+        }
+    }
 }
