@@ -9,10 +9,10 @@ use crate::config::{GateSpec, Spec, Task, Test, WeightKind};
 use crate::data::{self, DataError, Paired, Slicing};
 use crate::metrics::{self, Groups, MetricId, Ranked, Table, Value};
 use crate::stats::bootstrap::{self, BootstrapResult};
-use crate::stats::delong::{self, Auc, PairedAuc, WeightMode};
+use crate::stats::delong::{self, Auc, PairedAuc};
 use crate::stats::mcnemar::{self, McNemar, Target};
-use crate::stats::units;
 use crate::stats::{RowGroups, Undefined};
+use crate::stats::{ks, units};
 
 /// Probability metrics need scores in [0, 1]; ranking metrics take any score. For the
 /// other tasks, the task's own checks that need the data and the gates: multiclass scores
@@ -137,10 +137,7 @@ pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> 
         .baseline
         .as_ref()
         .map(|b| Ranked::new(b, &data.positive, weight));
-    let mode = match spec.weights {
-        WeightKind::Sampling => WeightMode::Sampling,
-        WeightKind::Frequency => WeightMode::Frequency,
-    };
+    let mode = spec.weights;
     let plan = Plan::of(spec, probabilities(data));
 
     let mut measured: Vec<Vec<Measured>> = vec![Vec::new(); spec.gates.len()];
@@ -332,10 +329,17 @@ fn gate_measured(
         )),
         _ => None,
     };
+    // A `ks` gate reports the KS test of its statistic: both samples are the slice's rows.
+    let ks_sizes = (g.metric == MetricId::Ks && data.baseline.is_some())
+        .then(|| super::compare::group_sizes(data.len(), groups));
     keys.iter()
         .enumerate()
         .map(|(k, key)| {
             let cv = ev.cand.values[k * w + col];
+            let ks_test = match (&ks_sizes, cv) {
+                (Some(sizes), Ok(d)) => sizes.get(k).and_then(|&n| ks::two_sided(d, n, n)),
+                _ => None,
+            };
             let bv = ev.base.map(|t| t.values[k * w + col]);
             let mut cand_est = cv.map(Estimate::point);
             let mut delta_est = match (cv, bv) {
@@ -392,6 +396,7 @@ fn gate_measured(
                     positives: r[k],
                     negatives: sp[k],
                 }),
+                ks_test,
             }
         })
         .collect()

@@ -23,6 +23,7 @@ use crate::config::Spec;
 use crate::data::{DataError, FileInfo, Paired};
 use crate::metrics::{MetricId, Undefined, Value};
 use crate::stats::Interval;
+use crate::stats::ks::KsTest;
 use crate::stats::mcnemar::McNemar;
 
 /// A slice: `(column, value)` pairs, empty for the whole data set; `None` = missing value.
@@ -118,6 +119,9 @@ pub struct Measured {
     /// For an accuracy gate: McNemar among positives and among negatives, so that overall
     /// accuracy cannot hide a recall drop on imbalanced data.
     pub mcnemar_context: Option<McNemarByClass>,
+    /// For a `ks` gate: the two-sample Kolmogorov–Smirnov test of the candidate's statistic
+    /// (its p-value and whether it is exact), as `scipy.stats.ks_2samp` computes it.
+    pub ks_test: Option<KsTest>,
 }
 
 /// McNemar's test restricted to each true class: among positives it compares recall,

@@ -4,7 +4,7 @@
 //! anywhere, so it reads offline as a CI artifact.
 //!
 //! This module turns numbers into pixel coordinates and tick labels; all markup is in the
-//! minijinja template `templates/report.html.j2` (HTML auto-escaping on, so a slice value
+//! minijinja template `jinja/report.html.j2` (HTML auto-escaping on, so a slice value
 //! from the data is text, never markup).
 //!
 //! Size budget ([`SIZE_BUDGET`]): every curve is downsampled to at most [`CURVE_CAP`]
@@ -26,7 +26,7 @@ use crate::measure::charts::{
 use crate::metrics::Direction;
 use crate::metrics::curves::Curve;
 
-const TEMPLATE: &str = include_str!("templates/report.html.j2");
+const TEMPLATE: &str = include_str!("jinja/report.html.j2");
 
 /// Largest HTML report in bytes for any number of rows: curves are capped at
 /// [`CURVE_CAP`] points and the forest plot at [`FOREST_ROWS`] slices per gate. The gate

@@ -11,7 +11,7 @@ use super::{num, reason};
 use crate::config::{Rule, Severity};
 use crate::gate::{Outcome, Status, Verdict};
 
-const TEMPLATE: &str = include_str!("templates/report.md.j2");
+const TEMPLATE: &str = include_str!("jinja/report.md.j2");
 
 /// Section order and budget priority: higher numbers are dropped first.
 const BLOCKS: &[(&str, u8)] = &[
@@ -100,12 +100,15 @@ fn absolute(o: &Outcome) -> bool {
 }
 
 /// `baseline → candidate`, or the candidate alone; an absolute rule's interval (on the
-/// candidate's value) follows the candidate.
+/// candidate's value) follows the candidate, and a `ks` value its test's p-value.
 pub(super) fn values_text(o: &Outcome) -> String {
-    let candidate = match (absolute(o), o.ci) {
+    let mut candidate = match (absolute(o), o.ci) {
         (true, Some(iv)) => format!("{} [{}, {}]", opt(o.candidate), num(iv.lo), num(iv.hi)),
         _ => opt(o.candidate),
     };
+    if let Some(t) = &o.ks_test {
+        candidate = format!("{candidate} ({})", super::ks_text(t));
+    }
     match o.baseline {
         Some(b) => format!("{} → {candidate}", num(b)),
         None => candidate,

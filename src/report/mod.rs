@@ -1,7 +1,7 @@
 //! Report: outcomes in; Markdown, JSON, JUnit XML and OpenMetrics text out.
 //!
 //! Everything here is pure text rendering: no files, no HTTP. The Markdown comes from a
-//! minijinja template embedded from `src/report/templates/`, and is produced as a
+//! minijinja template embedded from `src/report/jinja/`, and is produced as a
 //! [`Document`] of prioritised sections so that a size budget can drop the least
 //! important ones first.
 
@@ -26,7 +26,7 @@ pub use markdown::markdown;
 pub use metrics_table::{metrics_csv, metrics_markdown, metrics_table};
 pub use openmetrics::openmetrics;
 pub use terminal::terminal;
-pub use words::{mcnemar_text, num, reason};
+pub use words::{ks_text, mcnemar_text, num, reason};
 
 use crate::config::OnNothingJudged;
 use crate::data::FileInfo;

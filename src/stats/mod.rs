@@ -5,6 +5,7 @@
 //!
 //! - [`delong`]: AUC variance, covariance, paired z test and Wald intervals (as R pROC).
 //! - [`mcnemar`]: exact McNemar test on discordant pairs (as statsmodels).
+//! - [`ks`]: the two-sample Kolmogorov–Smirnov test's p-value (as scipy's `ks_2samp`).
 //! - [`bootstrap`]: paired, label-stratified, seeded bootstrap of any metric.
 //! - [`correction`]: Holm and Benjamini–Hochberg adjusted p-values.
 //! - [`task_bootstrap`]: paired bootstrap of the multiclass and ranking metrics.
@@ -19,6 +20,7 @@ pub mod cells;
 pub mod correction;
 pub mod decision;
 pub mod delong;
+pub mod ks;
 pub mod mcnemar;
 pub mod resample;
 pub mod task_bootstrap;
@@ -35,39 +37,26 @@ pub struct Interval {
     pub hi: f64,
 }
 
-/// Why a statistic has no value on some rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Undefined {
-    /// No positive rows (or zero positive weight).
-    NoPositives,
-    /// No negative rows (or zero negative weight).
-    NoNegatives,
-    /// A single positive row (or positive weight ≤ 1 with frequency weights): no variance.
-    SinglePositive,
-    /// A single negative row (or negative weight ≤ 1 with frequency weights): no variance.
-    SingleNegative,
-    /// Every bootstrap replicate was undefined.
-    NoReplicates,
+/// How sample weights enter variances (docs/contract.md §3); the config key `weights:`.
+/// Both reduce to the unweighted formulas with unit weights.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightKind {
+    /// Survey / importance (probability) weights: sandwich variances, e.g. DeLong's
+    /// `var(A) = m/(m−1)·Σᵢ wᵢ²(V10ᵢ − A)²/W_P² + n/(n−1)·Σⱼ wⱼ²(V01ⱼ − A)²/W_N²`, with
+    /// `m`, `n` the positive and negative rows of non-zero weight; units are the rows (or
+    /// clusters).
+    #[default]
+    Sampling,
+    /// Each weight counts identical rows: DeLong's `var(A) = S10/W_P + S01/W_N`,
+    /// `S10 = Σᵢ wᵢ(V10ᵢ − A)²/(W_P − 1)`; without clusters the units are the rows the
+    /// weights stand for.
+    Frequency,
 }
 
-impl Undefined {
-    /// A short reason a reviewer understands.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            Undefined::NoPositives => "undefined: no positive rows",
-            Undefined::NoNegatives => "undefined: no negative rows",
-            Undefined::SinglePositive => "undefined: a single positive row leaves no variance",
-            Undefined::SingleNegative => "undefined: a single negative row leaves no variance",
-            Undefined::NoReplicates => "undefined: no bootstrap replicate had a value",
-        }
-    }
-}
-
-impl std::fmt::Display for Undefined {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.reason())
-    }
-}
+/// Why a statistic has no value: the metrics' reasons and the statistics' own (a single
+/// row of a class leaves no variance, no replicate had a value).
+pub use crate::metrics::Undefined;
 
 /// Group (slice) membership of each row, in **original row order**.
 ///
