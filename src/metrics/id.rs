@@ -304,18 +304,48 @@ pub enum MetricId {
     Pinball(f64),
     // task: multiclass (definitions in `metrics::multiclass`); `accuracy`,
     // `balanced_accuracy`, `mcc` and `log_loss` are shared with binary: the task decides.
+    /// `macro_f1` (multiclass): the unweighted mean of the per-class F1 over the classes in
+    /// the truth or the prediction, `zero_division = 0`.
+    /// Equals `sklearn.metrics.f1_score(y, pred, average="macro", sample_weight=w)`.
     MacroF1,
+    /// `micro_f1` (multiclass): F1 of the pooled counts, which equals accuracy.
+    /// Equals `sklearn.metrics.f1_score(y, pred, average="micro", sample_weight=w)`.
     MicroF1,
+    /// `weighted_f1` (multiclass): per-class F1 weighted by each class's (weighted) support.
+    /// Equals `sklearn.metrics.f1_score(y, pred, average="weighted", sample_weight=w)`.
     WeightedF1,
+    /// `macro_precision` (multiclass): mean per-class precision, `zero_division = 0`.
+    /// Equals `sklearn.metrics.precision_score(y, pred, average="macro", sample_weight=w)`.
     MacroPrecision,
+    /// `macro_recall` (multiclass): mean per-class recall, `zero_division = 0`.
+    /// Equals `sklearn.metrics.recall_score(y, pred, average="macro", sample_weight=w)`.
     MacroRecall,
+    /// `top_k_accuracy(k)` (multiclass, needs scores): share of rows whose true class is
+    /// among the k top-scored (ties: the higher class code first, scikit-learn's stable sort).
+    /// Equals `sklearn.metrics.top_k_accuracy_score(y, s, k=k, labels=classes, sample_weight=w)`.
     TopKAccuracy(u32),
+    /// `roc_auc_ovr` (multiclass, needs scores): mean over classes of the ROC-AUC of the
+    /// class against the rest on its score column; undefined when a class has no row.
+    /// Equals `sklearn.metrics.roc_auc_score(y, s, multi_class="ovr", average="macro")`.
     RocAucOvr,
+    /// `cohen_kappa` (multiclass): `(p_o − p_e) / (1 − p_e)`, unweighted; undefined when
+    /// truth and prediction share at most one class.
+    /// Equals `sklearn.metrics.cohen_kappa_score(y, pred, sample_weight=w)`.
+    /// Reference: Cohen (1960), *Educational and Psychological Measurement* 20(1).
     CohenKappa,
     // task: ranking (definitions in `metrics::ranking`); `recall_at_k(k)` and
     // `precision_at_k(k)` are shared with binary (a count k: the top k of each group).
+    /// `ndcg(k)` / `ndcg` (ranking): mean over groups of DCG@k / IDCG@k (linear gain, ties
+    /// averaged); 0 for a group without relevant items; all items without `k`.
+    /// Equals the mean of `sklearn.metrics.ndcg_score([rel], [score], k=k)` over groups.
+    /// Reference: Järvelin & Kekäläinen (2002), *ACM TOIS* 20(4).
     Ndcg(Option<u32>),
+    /// `map(k)` / `map` (ranking): mean over groups of the average precision at k,
+    /// normalised by `min(k, relevant items)`; undefined for a group without relevant items.
     Map(Option<u32>),
+    /// `mrr` (ranking): mean over groups of `1 / rank` of the first relevant item (expected
+    /// over tie orders); undefined for a group without relevant items.
+    /// Reference: Voorhees (1999), TREC-8 question answering track.
     Mrr,
 }
 
