@@ -86,6 +86,31 @@ pub fn slice_keys(s: &Slicing) -> Vec<SliceKey> {
         .collect()
 }
 
+/// One model's metric table, as `modelgate metrics` prints it: the whole set's row, then
+/// each slicing's slices, every metric of `plan` on one sort of the candidate's scores.
+pub fn metric_rows(data: &Paired, plan: &metrics::Plan) -> Vec<MetricsRow> {
+    let ranked = Ranked::new(&data.candidate, &data.positive, data.weight.as_deref());
+    let mut rows = table_rows(
+        &[Vec::new()],
+        plan,
+        &evaluate(&ranked, RowGroups::ALL, plan),
+        None,
+    );
+    for s in &data.slicings {
+        let groups = RowGroups {
+            codes: Some(&s.codes),
+            count: s.len(),
+        };
+        rows.extend(table_rows(
+            &slice_keys(s),
+            plan,
+            &evaluate(&ranked, groups, plan),
+            None,
+        ));
+    }
+    rows
+}
+
 /// One row per slice of metric tables computed with `plan`.
 pub fn table_rows(
     keys: &[SliceKey],

@@ -16,7 +16,7 @@ pub mod ranking;
 mod regression;
 pub mod skew;
 
-pub use evidence::{check_probabilities, evaluate, measure, slice_keys, table_rows};
+pub use evidence::{check_probabilities, evaluate, measure, metric_rows, slice_keys, table_rows};
 pub use plan::{Plan, request};
 
 use crate::config::Spec;
