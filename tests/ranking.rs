@@ -303,3 +303,26 @@ fn the_output_is_deterministic() {
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("1103 paired rows, 150 group(s)"), "{out}");
 }
+
+#[test]
+fn the_search_example_blocks_on_logged_out_users() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, json, err) = check(dir.path(), &root.join("examples/search/modelgate.yaml"));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(json["task"], "ranking");
+    let failed: Vec<String> = json["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["status"] == "fail")
+        .map(|g| format!("{} {}", g["id"].as_str().unwrap(), g["slice"]))
+        .collect();
+    assert_eq!(
+        failed,
+        ["ndcg(10)-max_regression-by-logged_in {\"logged_in\":\"no\"}"]
+    );
+    let overall = &json["gates"][0];
+    assert_eq!(overall["status"], "pass");
+    assert!(overall["delta"].as_f64().unwrap() > 0.02, "{overall:#}");
+}
