@@ -195,6 +195,35 @@ fn json_results_follow_the_published_schema() {
     let r = result(dir.path());
     assert_eq!(r["task"], "regression");
     results.push((dir, r));
+    // A multiclass result (the intent example, with `by_class` slices).
+    let dir = TempDir::new().unwrap();
+    modelgate()
+        .current_dir(dir.path())
+        .args(["check", "--config"])
+        .arg(repo("examples/intent/modelgate.yaml"))
+        .args(["--json", "r.json"])
+        .output()
+        .expect("run modelgate");
+    let r = result(dir.path());
+    assert_eq!(r["task"], "multiclass");
+    results.push((dir, r));
+    // A ranking result (the golden ranking inputs, sliced by device).
+    let dir = TempDir::new().unwrap();
+    let golden = repo("tests/golden/ranking_e2e");
+    let cfg = format!(
+        "version: 1\nname: search\ntask: ranking\ncandidate: {}\nbaseline: {}\ncolumns: {{label: relevance, score: score, group: query, id: id}}\nbootstrap: {{replicates: 100}}\ngates:\n  - {{metric: \"ndcg(5)\", max_regression: 0.01, evidence: significant, by: device}}\n  - {{metric: mrr, min: 0.5}}\n",
+        golden.join("candidate.csv").display(),
+        golden.join("baseline.csv").display()
+    );
+    std::fs::write(dir.path().join("modelgate.yaml"), cfg).unwrap();
+    modelgate()
+        .current_dir(dir.path())
+        .args(["check", "--config", "modelgate.yaml", "--json", "r.json"])
+        .output()
+        .expect("run modelgate");
+    let r = result(dir.path());
+    assert_eq!(r["task"], "ranking");
+    results.push((dir, r));
     // The results exercise what the schema describes (a test that cannot fail is a defect).
     let all: Vec<&Value> = results.iter().map(|(_, r)| r).collect();
     let gates = || {

@@ -21,6 +21,7 @@ mod metric_docs;
 mod metrics_golden;
 mod metrics_props;
 mod mlflow;
+mod multiclass;
 mod multiclass_golden;
 mod multiclass_props;
 mod pipeline;
@@ -34,6 +35,7 @@ mod regression_simulation;
 mod report_snapshots;
 mod skew;
 // Ranking kernels (issue 13), kept apart from the task framework's modules above.
+mod ranking;
 mod ranking_golden;
 mod ranking_props;
 mod sources;

@@ -70,6 +70,8 @@ pub fn metrics(args: &MetricsArgs) -> Result<String, Error> {
         max_slices: data::DEFAULT_MAX_SLICES,
         task: crate::task::Task::Binary,
         cluster: None,
+        classes: None,
+        group: None,
     };
     // The loader's fixes are worded for flags: `metrics` has no config file.
     let paired = data::load(&req).map_err(|e| Error::Data(e.in_words_of(Vocabulary::Flags)))?;

@@ -208,12 +208,19 @@ pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
     let same = guard::same_inputs(&spec, &data)?;
     guard::check_bootstrap_budget(&spec, &data)?;
     let positives = data.positive.iter().filter(|&&p| p).count();
+    // task: what the rows hold besides their number.
+    let holds = match &data.columns {
+        crate::data::TaskColumns::Multiclass { classes, .. } => {
+            format!("{} class(es)", classes.len())
+        }
+        crate::data::TaskColumns::Ranking { groups, .. } => format!("{} group(s)", groups.count),
+        _ => format!("{positives} positive(s)"),
+    };
     let mut msg = format!(
-        "{}: valid. {} gate rule(s); {} paired rows, {} positive(s)",
+        "{}: valid. {} gate rule(s); {} paired rows, {holds}",
         args.config.display(),
         spec.gates.len(),
         data.len(),
-        positives
     );
     for s in &data.slicings {
         msg.push_str(&format!(

@@ -13,9 +13,9 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 pub use spec::{
-    Against, BootstrapConfig, Columns, Correction, Evidence, Gate, Located, MetricSpec, MinSlice,
-    ModelSide, OnNothingJudged, OneOrMany, RawConfig, RawSkew, RawSkewFeature, RawSkewFeatureSpec,
-    Severity, Task, TestKind, WeightKind,
+    Against, BootstrapConfig, ClassName, Columns, Correction, Evidence, Gate, Located, MetricSpec,
+    MinSlice, ModelSide, OnNothingJudged, OneOrMany, RawConfig, RawSkew, RawSkewFeature,
+    RawSkewFeatureSpec, Severity, Task, TestKind, WeightKind,
 };
 
 use crate::data::LabelValue;
@@ -152,7 +152,13 @@ pub struct GateSpec {
     /// For a distribution metric with `against: reference`: what is compared with the
     /// reference sample; `None` compares the candidate's scores with the baseline's.
     pub reference: Option<Drift>,
+    /// `task: multiclass`, `by_class: true`: the metric is judged one-vs-rest per class;
+    /// `by` is then [`BY_CLASS`] and the slices are `class=<value>`.
+    pub by_class: bool,
 }
+
+/// The slicing name of a `by_class: true` gate: its slices are `class=<value>`.
+pub const BY_CLASS: &str = "class";
 
 /// What a gate with `against: reference` compares with the reference sample.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -545,21 +551,28 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
     let min_slice = task_settings(&raw, &mut columns).map_err(|m| err(columns_line, m))?;
     // Every role names its own, non-empty column: a score read as the label (or a weight
     // read as the id) would judge a model on a column that is not its output.
-    let scored = match task {
-        Task::Regression => ("prediction", columns.prediction.as_deref()),
-        // task: multiclass and ranking add their roles here.
-        Task::Binary | Task::Multiclass | Task::Ranking => ("score", Some(columns.score.as_str())),
+    let scored: Vec<(&str, Option<&str>)> = match task {
+        Task::Regression => vec![("prediction", columns.prediction.as_deref())],
+        Task::Multiclass => match &columns.scores {
+            Some(map) => map.values().map(|c| ("scores", Some(c.as_str()))).collect(),
+            None => vec![("prediction", columns.prediction.as_deref())],
+        },
+        Task::Ranking => vec![
+            ("score", Some(columns.score.as_str())),
+            ("group", columns.group.as_deref()),
+        ],
+        Task::Binary => vec![("score", Some(columns.score.as_str()))],
     };
-    let roles: Vec<(&str, &str)> = [
-        ("label", Some(columns.label.as_str())),
-        scored,
-        ("id", columns.id.as_deref()),
-        ("weight", columns.weight.as_deref()),
-        ("cluster", columns.cluster.as_deref()),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.map(|v| (k, v)))
-    .collect();
+    let roles: Vec<(&str, &str)> = [("label", Some(columns.label.as_str()))]
+        .into_iter()
+        .chain(scored)
+        .chain([
+            ("id", columns.id.as_deref()),
+            ("weight", columns.weight.as_deref()),
+            ("cluster", columns.cluster.as_deref()),
+        ])
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
     for (i, &(key, name)) in roles.iter().enumerate() {
         if name.trim().is_empty() {
             return Err(err(
@@ -628,7 +641,12 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
                 format!("gate on `{metric}`: min {lo} is above max {hi}; no value can pass"),
             ));
         }
-        let by = g.by.as_ref().map(OneOrMany::to_vec).unwrap_or_default();
+        let mut by = g.by.as_ref().map(OneOrMany::to_vec).unwrap_or_default();
+        if g.by_class
+            && let Some(problem) = by_class_problem(task, metric, &by, &columns)
+        {
+            return Err(err(line, format!("gate on `{metric}`: {problem}")));
+        }
         for (i, col) in by.iter().enumerate() {
             if col.trim().is_empty() {
                 return Err(err(
@@ -662,7 +680,12 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
         if let Some(problem) = unbounded_argument(metric) {
             return Err(err(line, format!("gate on `{metric}`: {problem}")));
         }
-        if !metric.belongs_to(task) {
+        if g.by_class {
+            by = vec![BY_CLASS.to_string()];
+        } else if let Some(problem) = task_metric_problem(task, metric, &columns) {
+            return Err(err(line, format!("gate on `{metric}`: {problem}")));
+        }
+        if !metric.belongs_to(task) && !g.by_class {
             let tasks: Vec<&str> = metric.tasks().iter().map(Task::as_str).collect();
             return Err(err(
                 line,
@@ -691,7 +714,24 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
             ));
         }
         let neutral = metric.direction() == Direction::Neutral;
+        let per_task = matches!(task, Task::Multiclass | Task::Ranking);
         let test = match (g.test, metric) {
+            // Multiclass and ranking metrics: the paired bootstrap over rows (or groups, or
+            // clusters); DeLong and McNemar are binary tests.
+            (TestKind::Auto | TestKind::Bootstrap, _) if per_task => Test::Bootstrap,
+            (TestKind::Delong | TestKind::Mcnemar, _) if per_task => {
+                return Err(err(
+                    line,
+                    format!(
+                        "gate on `{metric}`: `test: {}` is a test of `task: binary`; `task: {task}` gates use the paired bootstrap (leave `test:` out)",
+                        if g.test == TestKind::Delong {
+                            "delong"
+                        } else {
+                            "mcnemar"
+                        }
+                    ),
+                ));
+            }
             // A mean loss's interval comes from its per-row losses (and their paired
             // differences); `test: bootstrap` keeps the bootstrap.
             (TestKind::Auto, m) if crate::metrics::regression::row_loss(m, 0.0, 0.0).is_some() => {
@@ -852,6 +892,7 @@ pub fn validate(raw: RawConfig, path: &Path, overrides: &Overrides) -> Result<Sp
                 correction: g.correction,
                 line,
                 reference: drift.clone(),
+                by_class: g.by_class,
             });
         }
     }
@@ -1103,9 +1144,15 @@ fn task_settings(raw: &RawConfig, columns: &mut Columns) -> Result<MinSlice, Str
             if columns.prediction.is_some() {
                 return Err("`columns.prediction` is a role of `task: regression`; a binary config reads `columns.score` (or set `task: regression`)".into());
             }
+            if columns.scores.is_some() || columns.group.is_some() {
+                return Err("`columns.scores` / `columns.group` are roles of `task: multiclass` / `task: ranking`; a binary config reads `columns.score` (or set the config's `task`)".into());
+            }
             Ok(raw.min_slice)
         }
         Task::Regression => {
+            if columns.scores.is_some() || columns.group.is_some() {
+                return Err("`columns.scores` / `columns.group` are roles of `task: multiclass` / `task: ranking`; a regression config reads `columns.prediction`".into());
+            }
             if raw.positive.is_some() {
                 return Err("`positive` names the positive class of `task: binary`; a regression target has no classes: remove it".into());
             }
@@ -1126,9 +1173,126 @@ fn task_settings(raw: &RawConfig, columns: &mut Columns) -> Result<MinSlice, Str
                 negatives: 0,
             })
         }
-        Task::Multiclass | Task::Ranking => Err(format!(
-            "`task: {task}` is not supported yet (binary and regression are); see the README's \"Tasks\""
-        )),
+        Task::Multiclass => {
+            not_binary(raw, task)?;
+            if columns.group.is_some() {
+                return Err("`columns.group` is a role of `task: ranking`; a multiclass config reads `columns.scores` or `columns.prediction`".into());
+            }
+            match (&columns.scores, &columns.prediction) {
+                (Some(_), Some(_)) => return Err("`task: multiclass` reads either `columns.scores` (a probability column per class) or `columns.prediction` (the predicted class), not both: remove one".into()),
+                (None, None) => return Err("`task: multiclass` needs the model's output: `columns.scores: {<class>: <column>, ...}` (a probability column per class) or `columns.prediction: <column>` (the predicted class)".into()),
+                (Some(map), None) if map.len() < 2 => return Err(format!("`columns.scores` names {} class(es); a multiclass model scores at least 2 classes (one column each)", map.len())),
+                (Some(map), None) => {
+                    if let Some(c) = map.keys().find(|c| c.0.trim().is_empty()) {
+                        return Err(format!("`columns.scores` has an empty class name{}; name each class as the label column shows it", if c.0.is_empty() { "" } else { " (only spaces)" }));
+                    }
+                }
+                (None, Some(_)) => {}
+            }
+            Ok(MinSlice {
+                rows: raw.min_slice.rows,
+                positives: 0,
+                negatives: 0,
+            })
+        }
+        Task::Ranking => {
+            not_binary(raw, task)?;
+            if columns.prediction.is_some() || columns.scores.is_some() {
+                return Err("`task: ranking` reads `columns.score` (higher ranks first), `columns.label` (graded relevance >= 0) and `columns.group`; remove `columns.prediction` / `columns.scores`".into());
+            }
+            if columns.weight.is_some() {
+                return Err("`task: ranking` does not take `columns.weight` in this version (metrics are means over groups, each group counting once): remove it".into());
+            }
+            columns.group.get_or_insert_with(|| "group".to_string());
+            Ok(MinSlice {
+                rows: raw.min_slice.rows,
+                positives: 0,
+                negatives: 0,
+            })
+        }
+    }
+}
+
+/// The keys a task other than binary refuses: `positive`, `threshold` and the class counts
+/// of `min_slice`.
+fn not_binary(raw: &RawConfig, task: Task) -> Result<(), String> {
+    if raw.positive.is_some() {
+        return Err(format!(
+            "`positive` names the positive class of `task: binary`; `task: {task}` has no positive class: remove it"
+        ));
+    }
+    if raw.threshold != 0.5 {
+        return Err(format!(
+            "`threshold` turns binary scores into classes; `task: {task}` has none: remove it"
+        ));
+    }
+    let ms = raw.min_slice;
+    let defaults = MinSlice::default();
+    if ms.positives != defaults.positives || ms.negatives != defaults.negatives {
+        return Err(format!(
+            "`min_slice.positives` / `min_slice.negatives` count the classes of `task: binary`; for `task: {task}` use `min_slice.rows`"
+        ));
+    }
+    Ok(())
+}
+
+/// The one-vs-rest metrics a `by_class: true` gate may judge.
+pub const BY_CLASS_METRICS: [MetricId; 5] = [
+    MetricId::Precision,
+    MetricId::Recall,
+    MetricId::F1,
+    MetricId::PrAuc,
+    MetricId::RocAuc,
+];
+
+/// What is wrong with a `by_class: true` gate, if anything.
+fn by_class_problem(
+    task: Task,
+    metric: MetricId,
+    by: &[String],
+    columns: &Columns,
+) -> Option<String> {
+    if task != Task::Multiclass {
+        return Some(format!(
+            "`by_class` judges each class of `task: multiclass`; this config's task is `{task}`: remove it"
+        ));
+    }
+    if !by.is_empty() {
+        return Some("`by_class: true` makes one slice per class and cannot be combined with `by` in this version; use two gates".into());
+    }
+    if !BY_CLASS_METRICS.contains(&metric) {
+        return Some(format!(
+            "`by_class: true` judges one class against the rest with precision, recall, f1, pr_auc or roc_auc; `{metric}` is not one of them"
+        ));
+    }
+    if matches!(metric, MetricId::PrAuc | MetricId::RocAuc) && columns.scores.is_none() {
+        return Some(format!(
+            "`{metric}` by class ranks the rows by the class's score, but the config gives only `columns.prediction`; give `columns.scores` or gate on precision, recall or f1"
+        ));
+    }
+    None
+}
+
+/// What is wrong with a metric for the task's columns (a scores-only multiclass metric
+/// on a prediction-only config; a ranking cut-off that is a fraction).
+fn task_metric_problem(task: Task, metric: MetricId, columns: &Columns) -> Option<String> {
+    use crate::metrics::TopK;
+    match (task, metric) {
+        (Task::Multiclass, MetricId::LogLoss | MetricId::TopKAccuracy(_) | MetricId::RocAucOvr)
+            if columns.scores.is_none() =>
+        {
+            Some(format!(
+                "`{metric}` needs a probability per class, but the config gives only `columns.prediction` (a predicted class); give `columns.scores: {{<class>: <column>, ...}}` or gate on a label metric (accuracy, macro_f1, ...)"
+            ))
+        }
+        (Task::Ranking, MetricId::RecallAtK(k) | MetricId::PrecisionAtK(k)) => match k {
+            TopK::Count(c) if c.fract() == 0.0 && c <= f64::from(u32::MAX) => None,
+            _ => Some(format!(
+                "a ranking cut-off is a whole number of items per group (e.g. `{}(10)`), got {k}",
+                metric.name()
+            )),
+        },
+        _ => None,
     }
 }
 

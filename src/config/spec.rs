@@ -180,6 +180,43 @@ pub struct Columns {
     /// independent, so every interval and test resamples whole clusters.
     #[serde(default)]
     pub cluster: Option<String>,
+    /// `task: multiclass`: one probability column per class, `{class: column}` (e.g.
+    /// `predict_proba`'s columns); or name the predicted class in `prediction` instead.
+    #[serde(default)]
+    pub scores: Option<BTreeMap<ClassName, String>>,
+    /// `task: ranking`: the group (query, session) each row belongs to; metrics are
+    /// averaged over groups and the bootstrap resamples whole groups.
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+/// A class value as a key of `columns.scores`: text, an integer or a boolean, kept as the
+/// text the label column shows (`0`, `refund`, `true`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClassName(pub String);
+
+impl<'de> Deserialize<'de> for ClassName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match LabelValue::deserialize(d)? {
+            LabelValue::Float(_) => Err(serde::de::Error::custom(
+                "a class in `columns.scores` is text or an integer, not a float",
+            )),
+            other => Ok(ClassName(other.to_string())),
+        }
+    }
+}
+
+impl JsonSchema for ClassName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ClassName".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A class value, as the label column shows it"
+        })
+    }
 }
 
 impl Default for Columns {
@@ -191,6 +228,8 @@ impl Default for Columns {
             weight: None,
             prediction: None,
             cluster: None,
+            scores: None,
+            group: None,
         }
     }
 }
@@ -276,6 +315,10 @@ pub struct Gate {
     /// Slice column(s): one gate per slice value (per combination for a list).
     #[serde(default)]
     pub by: Option<OneOrMany>,
+    /// `task: multiclass`: judge each class one-vs-rest (`precision`, `recall`, `f1`,
+    /// `pr_auc`, `roc_auc`), one slice `class=<value>` per class. Not with `by`.
+    #[serde(default)]
+    pub by_class: bool,
     /// `block` (default) fails the check; `warn` only reports.
     #[serde(default)]
     pub severity: Severity,

@@ -16,6 +16,25 @@ pub(crate) struct Side {
     /// `task: regression`: the numeric target, when the file has the label column.
     pub target: Option<Vec<f64>>,
     pub weight: Option<Vec<f64>>,
+    /// `task: multiclass`: the labels as class text (when the file has the label column)
+    /// and the model's output.
+    pub classes: Option<ClassSide>,
+}
+
+/// One file's multiclass columns, in file row order.
+pub(crate) struct ClassSide {
+    /// The label of each row as text (`refund`, `3`), when the file has the label column.
+    pub labels: Option<Vec<String>>,
+    /// The model's output.
+    pub output: ClassOutput,
+}
+
+/// A multiclass model's output as read.
+pub(crate) enum ClassOutput {
+    /// One probability column per class, in class order (finite; checked in [0, 1] later).
+    Scores(Vec<Vec<f64>>),
+    /// The predicted class of each row as text.
+    Predicted(Vec<String>),
 }
 
 impl Side {
@@ -29,16 +48,48 @@ impl Side {
         wanted: &Wanted<'_>,
         positive: Option<&LabelValue>,
         task: crate::task::Task,
+        classes: Option<&super::ClassColumns>,
     ) -> Result<Side, DataError> {
         use crate::task::Task;
-        let score = numbers(path, frame, wanted.score, wanted.score_role)?;
         let label = wanted.label.filter(|l| frame.column(l).is_ok());
+        let (score, classes) = match (task, classes) {
+            (Task::Multiclass, Some(super::ClassColumns::Prediction(p))) => {
+                let predicted = class_text(path, frame, p, "prediction")?;
+                let labels = match label {
+                    Some(l) => Some(class_text(path, frame, l, "label")?),
+                    None => None,
+                };
+                let side = ClassSide {
+                    labels,
+                    output: ClassOutput::Predicted(predicted),
+                };
+                (vec![0.0; frame.height()], Some(side))
+            }
+            (Task::Multiclass, Some(super::ClassColumns::Scores(cols))) => {
+                let mut columns = Vec::with_capacity(cols.len());
+                for (_, c) in cols {
+                    columns.push(numbers(path, frame, c, "class score")?);
+                }
+                let labels = match label {
+                    Some(l) => Some(class_text(path, frame, l, "label")?),
+                    None => None,
+                };
+                let score = columns.first().cloned().unwrap_or_default();
+                let side = ClassSide {
+                    labels,
+                    output: ClassOutput::Scores(columns),
+                };
+                (score, Some(side))
+            }
+            _ => (numbers(path, frame, wanted.score, wanted.score_role)?, None),
+        };
         let (positive, target) = match (task, label) {
             (_, None) => (None, None),
             (Task::Binary, Some(l)) => (Some(labels(path, frame, l, positive)?), None),
             (Task::Regression, Some(l)) => (None, Some(numbers(path, frame, l, "target")?)),
-            // task: multiclass and ranking read their labels here.
-            (Task::Multiclass | Task::Ranking, Some(_)) => (None, None),
+            (Task::Ranking, Some(l)) => (None, Some(relevance(path, frame, l)?)),
+            // Multiclass labels are class text, read with the output above.
+            (Task::Multiclass, Some(_)) => (None, None),
         };
         let weight = match wanted.weight.filter(|w| frame.column(w).is_ok()) {
             Some(w) => {
@@ -80,6 +131,7 @@ impl Side {
             positive,
             target,
             weight,
+            classes,
         })
     }
 }
@@ -244,6 +296,80 @@ pub(crate) fn numbers(
         }
     }
     Ok(out)
+}
+
+/// A ranking label: graded relevance, finite and `>= 0` (0 = not relevant).
+fn relevance(path: &Path, frame: &DataFrame, name: &str) -> Result<Vec<f64>, DataError> {
+    let values = numbers(path, frame, name, "relevance")?;
+    let (first, count) = rows_where(values.len(), |i| values[i] < 0.0);
+    if count > 0 {
+        return Err(DataError::new(
+            path,
+            Some(name),
+            format!(
+                "{count} negative relevance(s) at row(s) {} (e.g. {}); a ranking label is a graded relevance >= 0 (0 = not relevant)",
+                examples(&first, count),
+                values[first[0] - 1]
+            ),
+        ));
+    }
+    Ok(values)
+}
+
+/// A column of class values as text: text as it is, integers as written, whole floats
+/// without their `.0` (a label column read as floats, `2.0`, names class `2`).
+pub(crate) fn class_text(
+    path: &Path,
+    frame: &DataFrame,
+    name: &str,
+    role: &str,
+) -> Result<Vec<String>, DataError> {
+    let s = series(path, frame, name)?;
+    no_missing(path, s, name, role)?;
+    if s.dtype().is_float() {
+        let f = s
+            .cast(&DataType::Float64)
+            .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
+        let ca = f
+            .f64()
+            .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
+        let values: Vec<f64> = ca.into_no_null_iter().collect();
+        let (first, count) = rows_where(values.len(), |i| !values[i].is_finite());
+        if count > 0 {
+            return Err(DataError::new(
+                path,
+                Some(name),
+                format!(
+                    "{count} {role}(s) that are NaN or infinite at row(s) {}; every row needs a class",
+                    examples(&first, count)
+                ),
+            ));
+        }
+        return Ok(values
+            .iter()
+            .map(|v| {
+                if v.fract() == 0.0 && v.abs() < 1e15 {
+                    format!("{}", *v as i64)
+                } else {
+                    format!("{v}")
+                }
+            })
+            .collect());
+    }
+    let t = s.cast(&DataType::String).map_err(|e| {
+        DataError::new(
+            path,
+            Some(name),
+            format!("cannot read {role}s as classes: {e}"),
+        )
+    })?;
+    let ca = t
+        .str()
+        .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
+    Ok(ca
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect())
 }
 
 fn truncate(s: &str) -> String {

@@ -5,6 +5,7 @@
 //! rows on one side only, …) becomes a [`DataError`] naming the file, the column, the
 //! first offending rows or ids with counts, and the fix. Rows are never dropped.
 
+mod classes;
 mod columns;
 mod lint;
 mod pair;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use classes::sort_classes;
 pub use pair::{Ids, PairError, PairSide, pair_ids};
 pub use reference::{Feature, Reference, load_features, load_reference};
 pub use skew::{SkewColumn, SkewData, load_skew};
@@ -80,6 +82,20 @@ pub struct Request {
     pub task: crate::task::Task,
     /// The cluster column, when rows are not independent.
     pub cluster: Option<String>,
+    /// `task: multiclass`: the model's output columns (`score` then names the first score
+    /// column, or the prediction column).
+    pub classes: Option<ClassColumns>,
+    /// `task: ranking`: the group (query) column, read from the candidate file.
+    pub group: Option<String>,
+}
+
+/// A multiclass model's output columns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClassColumns {
+    /// One probability column per class: `(class, column)` in class order.
+    Scores(Vec<(String, String)>),
+    /// The predicted class.
+    Prediction(String),
 }
 
 /// The default of `max_slices`: a slicing with more slices is refused.
@@ -154,8 +170,34 @@ pub enum TaskColumns {
         /// The target `y` per row (finite).
         target: Vec<f64>,
     },
-    // task: multiclass (class codes, per-class score columns) and ranking (relevance,
-    // group codes) add their variants here.
+    /// `task: multiclass`: class codes `0..classes.len()` per row and each model's output.
+    Multiclass {
+        /// The class values, in code order (numeric order when every class is an integer,
+        /// else text order: scikit-learn's `np.unique`).
+        classes: Vec<String>,
+        /// The true class code per row.
+        truth: Vec<u32>,
+        /// The candidate's output.
+        candidate: ClassPredictions,
+        /// The baseline's output (paired rows), when there is a baseline.
+        baseline: Option<ClassPredictions>,
+    },
+    /// `task: ranking`: the graded relevance and the group of each row.
+    Ranking {
+        /// Relevance per row (finite, `>= 0`).
+        relevance: Vec<f64>,
+        /// The group (query) of each row; codes in first-seen order.
+        groups: Clusters,
+    },
+}
+
+/// A multiclass model's output, in candidate row order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClassPredictions {
+    /// One probability column per class (in class-code order), each in `[0, 1]`.
+    Scores(Vec<Vec<f64>>),
+    /// The predicted class code per row.
+    Predicted(Vec<u32>),
 }
 
 /// The cluster of each row: rows of one cluster are resampled together.
@@ -167,6 +209,8 @@ pub struct Clusters {
     pub codes: Vec<u32>,
     /// Number of distinct clusters.
     pub count: usize,
+    /// The value of each code, for messages naming clusters or groups.
+    pub names: Vec<String>,
 }
 
 impl Paired {
@@ -184,7 +228,7 @@ impl Paired {
     pub fn target(&self) -> Option<&[f64]> {
         match &self.columns {
             TaskColumns::Regression { target } => Some(target),
-            TaskColumns::Binary => None,
+            _ => None,
         }
     }
 
@@ -491,10 +535,25 @@ impl std::error::Error for DataError {}
 /// Loads, validates and pairs the candidate and baseline files.
 pub fn load(req: &Request) -> Result<Paired, DataError> {
     let slice_cols = slices::distinct_columns(&req.slicings);
-    let score_role = match req.task {
-        crate::task::Task::Regression => "prediction",
+    let score_role = match (req.task, &req.classes) {
+        (crate::task::Task::Regression, _) => "prediction",
+        (_, Some(ClassColumns::Prediction(_))) => "prediction",
+        (_, Some(ClassColumns::Scores(_))) => "class score",
         _ => "score",
     };
+    // A task's further columns: every class score column after the first, the group.
+    let more_scores: Vec<(String, &'static str)> = match &req.classes {
+        Some(ClassColumns::Scores(cols)) => cols
+            .iter()
+            .skip(1)
+            .map(|(_, c)| (c.clone(), "class score"))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut cand_extra = more_scores.clone();
+    if let Some(g) = &req.group {
+        cand_extra.push((g.clone(), "group"));
+    }
     let cand_cols = read::Wanted {
         label: Some(req.label.as_str()),
         score: &req.score,
@@ -504,6 +563,7 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
         weight: req.weight.as_deref(),
         extra: &slice_cols,
         extra_role: "slice",
+        task_extra: &cand_extra,
     };
     let cand = read::read(&req.candidate, &cand_cols, true)?;
     let cand_side = columns::Side::from_frame(
@@ -512,9 +572,14 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
         &cand_cols,
         req.positive.as_ref(),
         req.task,
+        req.classes.as_ref(),
     )?;
+    let groups = match &req.group {
+        Some(g) => Some(cluster_codes(&req.candidate, &cand.frame, g, "group")?),
+        None => None,
+    };
     let clusters = match &req.cluster {
-        Some(c) => Some(cluster_codes(&req.candidate, &cand.frame, c)?),
+        Some(c) => Some(cluster_codes(&req.candidate, &cand.frame, c, "cluster")?),
         None => None,
     };
 
@@ -528,6 +593,7 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
         )?);
     }
 
+    let mut base_classes = None;
     let (baseline, baseline_file) = match &req.baseline {
         None => (None, None),
         Some(path) => {
@@ -540,6 +606,7 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
                 weight: req.weight.as_deref(),
                 extra: &[],
                 extra_role: "slice",
+                task_extra: &more_scores,
             };
             // The label and weight may live in the candidate file only.
             let base = read::read(path, &base_cols, false)?;
@@ -549,6 +616,7 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
                 &base_cols,
                 req.positive.as_ref(),
                 req.task,
+                req.classes.as_ref(),
             )?;
             let order = match &req.id {
                 Some(id) => pair::by_id((&req.candidate, &cand.frame), (path, &base.frame), id)?,
@@ -566,6 +634,7 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
                 rows: base_side.len(),
                 files: base.files,
             };
+            base_classes = base_side.classes.map(|c| (path.clone(), c, order));
             (Some(scores), Some(info))
         }
     };
@@ -592,12 +661,33 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
         target,
         mut weight,
         score,
+        classes: cand_classes,
     } = cand_side;
     let task_columns = match req.task {
         crate::task::Task::Regression => TaskColumns::Regression {
             target: target.unwrap_or_default(),
         },
-        _ => TaskColumns::Binary,
+        crate::task::Task::Multiclass => {
+            let (Some(cols), Some(side)) = (&req.classes, cand_classes) else {
+                return Err(DataError::new(
+                    &req.candidate,
+                    None,
+                    "a multiclass request names no score or prediction column",
+                ));
+            };
+            classes::multiclass(req, cols, side, base_classes)?
+        }
+        crate::task::Task::Ranking => TaskColumns::Ranking {
+            relevance: target.unwrap_or_default(),
+            groups: groups.ok_or_else(|| {
+                DataError::new(
+                    &req.candidate,
+                    None,
+                    "a ranking request names no group column",
+                )
+            })?,
+        },
+        crate::task::Task::Binary => TaskColumns::Binary,
     };
     if let Some(w) = weight.as_mut() {
         if req.normalise_weights {
@@ -626,23 +716,25 @@ fn cluster_codes(
     path: &Path,
     frame: &polars::prelude::DataFrame,
     name: &str,
+    role: &str,
 ) -> Result<Clusters, DataError> {
     use polars::prelude::DataType;
     let s = frame
         .column(name)
-        .map_err(|_| DataError::new(path, Some(name), "the cluster column is missing"))?
+        .map_err(|_| DataError::new(path, Some(name), format!("the {role} column is missing")))?
         .as_materialized_series();
     let text = s.cast(&DataType::String).map_err(|e| {
         DataError::new(
             path,
             Some(name),
-            format!("cannot read cluster values as text: {e}"),
+            format!("cannot read {role} values as text: {e}"),
         )
     })?;
     let ca = text
         .str()
         .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
     let mut seen: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut names: Vec<String> = Vec::new();
     let mut codes = Vec::with_capacity(ca.len());
     let mut missing: Vec<usize> = Vec::new();
     let mut missing_count = 0usize;
@@ -650,7 +742,11 @@ fn cluster_codes(
         match v {
             Some(v) => {
                 let next = seen.len() as u32;
-                codes.push(*seen.entry(v).or_insert(next));
+                let code = *seen.entry(v).or_insert(next);
+                if code == next {
+                    names.push(v.to_string());
+                }
+                codes.push(code);
             }
             None => {
                 if missing.len() < 5 {
@@ -666,8 +762,13 @@ fn cluster_codes(
             path,
             Some(name),
             format!(
-                "{missing_count} missing cluster value(s) at row(s) {}; every row needs its cluster (a row alone is its own cluster: give it a unique value)",
-                examples(&missing, missing_count)
+                "{missing_count} missing {role} value(s) at row(s) {}; every row needs its {role}{}",
+                examples(&missing, missing_count),
+                if role == "cluster" {
+                    " (a row alone is its own cluster: give it a unique value)"
+                } else {
+                    ""
+                }
             ),
         ));
     }
@@ -675,6 +776,7 @@ fn cluster_codes(
         column: name.to_string(),
         count: seen.len(),
         codes,
+        names,
     })
 }
 

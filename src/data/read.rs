@@ -27,6 +27,8 @@ pub(crate) struct Wanted<'a> {
     pub extra: &'a [String],
     /// What the extra columns are, for messages (`slice`, `feature`).
     pub extra_role: &'static str,
+    /// A task's further columns with their roles (`class score`, `group`), all required.
+    pub task_extra: &'a [(String, &'static str)],
 }
 
 /// One file of an input as read: for the audit record.
@@ -592,6 +594,9 @@ fn scan(
     if let Some(w) = wanted.weight {
         names.push((w, "weight", required_all));
     }
+    for (c, role) in wanted.task_extra {
+        names.push((c.as_str(), role, true));
+    }
     for e in wanted.extra {
         names.push((e.as_str(), wanted.extra_role, true));
     }
@@ -702,6 +707,7 @@ mod tests {
             weight: None,
             extra: &[],
             extra_role: "slice",
+            task_extra: &[],
         }
     }
 

@@ -68,6 +68,7 @@ pub fn load_reference(
         weight: None,
         extra: &extra,
         extra_role: "slice",
+        task_extra: &[],
     };
     let loaded = read::read(path, &wanted, true)?;
     let scores = columns::numbers(path, &loaded.frame, score, "score")?;
@@ -108,6 +109,7 @@ pub fn load_features(
         weight: None,
         extra: features,
         extra_role: "feature",
+        task_extra: &[],
     };
     let loaded = read::read(path, &wanted, true)?;
     features

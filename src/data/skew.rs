@@ -121,6 +121,7 @@ pub fn load_skew(
         weight: None,
         extra: features,
         extra_role: "feature",
+        task_extra: &[],
     };
     let off = read::read(offline_path, &wanted, true)?;
     let on = read::read(online_path, &wanted, true)?;

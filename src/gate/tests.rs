@@ -14,6 +14,7 @@ fn gate(metric: &str, rule: Rule, limit: f64, evidence: Evidence, by: &[&str]) -
         correction: Correction::Holm,
         line: 1,
         reference: None,
+        by_class: false,
     }
 }
 

@@ -14,8 +14,16 @@ use crate::stats::mcnemar::{self, McNemar, Target};
 use crate::stats::{RowGroups, Undefined};
 use crate::stats::{ks, units};
 
-/// Probability metrics need scores in [0, 1]; ranking metrics take any score.
+/// Probability metrics need scores in [0, 1]; ranking metrics take any score. For the
+/// other tasks, the task's own checks that need the data and the gates: multiclass scores
+/// were checked in [0, 1] when read; a ranking gate on `map`, `mrr` or `recall_at_k` needs
+/// a relevant item in every group ([`super::ranking::check_relevant`]).
 pub fn check_probabilities(spec: &Spec, data: &Paired) -> Result<(), DataError> {
+    match spec.task {
+        Task::Binary => {}
+        Task::Ranking => return super::ranking::check_relevant(spec, data),
+        Task::Multiclass | Task::Regression => return Ok(()),
+    }
     if let Some(g) = spec.gates.iter().find(|g| g.metric.needs_probabilities()) {
         let why = format!(
             "gate `{}` (config line {}) needs probabilities",
@@ -144,13 +152,8 @@ pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> 
     match spec.task {
         Task::Binary => {}
         Task::Regression => return super::regression::measure(spec, data, stage),
-        Task::Multiclass | Task::Ranking => {
-            return Measurements {
-                measured: vec![Vec::new(); spec.gates.len()],
-                metrics: Vec::new(),
-                methods: Methods::default(),
-            };
-        }
+        Task::Multiclass => return super::multiclass::measure(spec, data, stage),
+        Task::Ranking => return super::ranking::measure(spec, data, stage),
     }
     stage(Stage::Sorting);
     let weight = data.weight.as_deref();

@@ -10,7 +10,9 @@ pub mod charts;
 mod compare;
 pub mod drift;
 mod evidence;
+pub mod multiclass;
 pub mod plan;
+pub mod ranking;
 mod regression;
 pub mod skew;
 

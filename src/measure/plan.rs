@@ -6,22 +6,27 @@
 //! without data.
 
 use crate::config::{Spec, Task, Test, WeightKind};
-use crate::data::Request;
+use crate::data::{self, ClassColumns, Request};
 use crate::metrics::{self, Direction, MetricId};
 
 /// The data request a spec implies: its files, column roles and the slicings its gates use.
 pub fn request(spec: &Spec) -> Request {
     let mut slicings: Vec<Vec<String>> = Vec::new();
     for g in &spec.gates {
-        if !g.by.is_empty() && !slicings.contains(&g.by) {
+        if !g.by.is_empty() && !g.by_class && !slicings.contains(&g.by) {
             slicings.push(g.by.clone());
         }
     }
+    let classes = match (spec.task, &spec.columns.scores, &spec.columns.prediction) {
+        (Task::Multiclass, Some(map), _) => Some(ClassColumns::Scores(class_columns(map))),
+        (Task::Multiclass, None, Some(p)) => Some(ClassColumns::Prediction(p.clone())),
+        _ => None,
+    };
     Request {
         candidate: spec.candidate.clone(),
         baseline: spec.baseline.clone(),
         label: spec.columns.label.clone(),
-        score: scored_column(spec).to_string(),
+        score: scored_column(spec),
         id: spec.columns.id.clone(),
         weight: spec.columns.weight.clone(),
         slicings,
@@ -30,15 +35,42 @@ pub fn request(spec: &Spec) -> Request {
         max_slices: spec.max_slices,
         task: spec.task,
         cluster: spec.columns.cluster.clone(),
+        classes,
+        group: match spec.task {
+            Task::Ranking => spec.columns.group.clone(),
+            _ => None,
+        },
     }
 }
 
+/// `columns.scores` as `(class, column)` pairs in class-code order
+/// ([`data::sort_classes`]).
+pub fn class_columns(
+    map: &std::collections::BTreeMap<crate::config::ClassName, String>,
+) -> Vec<(String, String)> {
+    let mut classes: Vec<String> = map.keys().map(|k| k.0.clone()).collect();
+    data::sort_classes(&mut classes);
+    classes
+        .into_iter()
+        .filter_map(|c| {
+            let col = map.get(&crate::config::ClassName(c.clone()))?.clone();
+            Some((c, col))
+        })
+        .collect()
+}
+
 /// The column holding each model's per-row output: `score`, or `prediction` for
-/// regression.
-pub fn scored_column(spec: &Spec) -> &str {
-    match (spec.task, &spec.columns.prediction) {
-        (Task::Regression, Some(p)) => p,
-        _ => &spec.columns.score,
+/// regression and a prediction-only multiclass config, or the first class's score column.
+pub fn scored_column(spec: &Spec) -> String {
+    match (spec.task, &spec.columns.prediction, &spec.columns.scores) {
+        (Task::Regression, Some(p), _) => p.clone(),
+        (Task::Multiclass, _, Some(map)) => class_columns(map)
+            .into_iter()
+            .next()
+            .map(|(_, c)| c)
+            .unwrap_or_default(),
+        (Task::Multiclass, Some(p), None) => p.clone(),
+        _ => spec.columns.score.clone(),
     }
 }
 
@@ -48,6 +80,9 @@ pub struct Plan {
     /// The whole data set first (`by` empty), then each slicing in the order the gates
     /// first name it.
     pub levels: Vec<Level>,
+    /// Indices into `spec.gates` of the `by_class: true` gates (multiclass), judged on the
+    /// classes one-vs-rest rather than on a slicing of the rows.
+    pub by_class: Vec<usize>,
 }
 
 /// What one slicing computes.
@@ -73,7 +108,7 @@ impl Plan {
     /// the default set may include the probability metrics.
     pub fn of(spec: &Spec, probabilities: bool) -> Plan {
         let mut by_lists: Vec<Vec<String>> = vec![Vec::new()];
-        for g in &spec.gates {
+        for g in spec.gates.iter().filter(|g| !g.by_class) {
             if !by_lists.contains(&g.by) {
                 by_lists.push(g.by.clone());
             }
@@ -82,11 +117,14 @@ impl Plan {
             .into_iter()
             .map(|by| {
                 let gates: Vec<usize> = (0..spec.gates.len())
-                    .filter(|&i| spec.gates[i].by == by)
+                    .filter(|&i| spec.gates[i].by == by && !spec.gates[i].by_class)
                     .collect();
                 let mut table = if by.is_empty() && spec.task != Task::Binary {
                     let mut m = MetricId::default_set_for(spec.task);
-                    m.extend(spec.gates.iter().map(|g| g.metric));
+                    if spec.task == Task::Multiclass && spec.columns.scores.is_none() {
+                        m.retain(|x| *x != MetricId::LogLoss);
+                    }
+                    m.extend(spec.gates.iter().filter(|g| !g.by_class).map(|g| g.metric));
                     m
                 } else if !by.is_empty() && spec.task != Task::Binary {
                     let mut m = vec![MetricId::Rows];
@@ -133,7 +171,10 @@ impl Plan {
                 }
             })
             .collect();
-        Plan { levels }
+        let by_class = (0..spec.gates.len())
+            .filter(|&i| spec.gates[i].by_class)
+            .collect();
+        Plan { levels, by_class }
     }
 }
 
@@ -243,6 +284,31 @@ mod tests {
         );
         let only_delong = spec("  - {metric: roc_auc, max_regression: 0.01, test: delong}\n");
         assert_eq!(Plan::of(&only_delong, true).levels[0].bootstrap, None);
+    }
+
+    #[test]
+    fn by_class_gates_leave_the_slicings_and_the_tables() {
+        let text = "version: 1\nname: t\ntask: multiclass\ncandidate: c.csv\nbaseline: b.csv\ncolumns: {label: y, scores: {a: pa, b: pb, c: pc}, id: id}\ngates:\n  - {metric: recall, by_class: true, min: 0.5}\n  - {metric: macro_f1, max_regression: 0.01, by: channel}\n";
+        let raw = parse(text).expect("parses");
+        let s = validate(raw, Path::new("m.yaml"), &Overrides::default()).expect("valid");
+        assert_eq!(s.gates[0].by, vec![crate::config::BY_CLASS.to_string()]);
+        assert_eq!(s.gates[0].id, "recall-min-by-class");
+        let p = Plan::of(&s, false);
+        assert_eq!(p.by_class, vec![0]);
+        assert_eq!(p.levels.len(), 2);
+        assert!(!p.levels[0].table.metrics.contains(&MetricId::Recall));
+        assert_eq!(p.levels[1].gates, vec![1]);
+        let r = request(&s);
+        assert_eq!(r.slicings, vec![vec!["channel".to_string()]]);
+        assert_eq!(
+            r.classes,
+            Some(ClassColumns::Scores(vec![
+                ("a".into(), "pa".into()),
+                ("b".into(), "pb".into()),
+                ("c".into(), "pc".into())
+            ]))
+        );
+        assert_eq!(r.score, "pa");
     }
 
     #[test]

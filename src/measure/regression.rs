@@ -175,7 +175,7 @@ pub(super) fn measure(
 
 /// Per group, the candidate's mean-loss interval and (with a baseline) the paired
 /// difference's; `None` when `metric` is not a mean loss.
-type MeanLosses = (Vec<Option<MeanInterval>>, Option<Vec<Option<MeanInterval>>>);
+pub(super) type MeanLosses = (Vec<Option<MeanInterval>>, Option<Vec<Option<MeanInterval>>>);
 
 fn mean_loss_intervals(
     metric: MetricId,
@@ -205,14 +205,15 @@ fn mean_loss_intervals(
     Some((c, d))
 }
 
-/// What one slicing computed, for the gates judged on it.
-struct Level<'a> {
-    plan: &'a metrics::Plan,
-    cand: &'a Table,
-    base: Option<&'a Table>,
-    boot: Option<(&'a [MetricId], &'a BootstrapResult)>,
-    means: Option<&'a MeanLosses>,
-    z: f64,
+/// What one slicing computed, for the gates judged on it (shared with the multiclass and
+/// ranking measuring, which have no mean-loss intervals).
+pub(super) struct Level<'a> {
+    pub plan: &'a metrics::Plan,
+    pub cand: &'a Table,
+    pub base: Option<&'a Table>,
+    pub boot: Option<(&'a [MetricId], &'a BootstrapResult)>,
+    pub means: Option<&'a MeanLosses>,
+    pub z: f64,
 }
 
 /// A normal interval of half-width `z·se` around `centre`.
@@ -224,7 +225,7 @@ fn around(centre: f64, se: f64, z: f64) -> Interval {
 }
 
 /// One gate's [`Measured`] per slice.
-fn gate_measured(g: &GateSpec, keys: &[SliceKey], ev: &Level<'_>) -> Vec<Measured> {
+pub(super) fn gate_measured(g: &GateSpec, keys: &[SliceKey], ev: &Level<'_>) -> Vec<Measured> {
     let col = ev
         .plan
         .metrics

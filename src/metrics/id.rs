@@ -302,6 +302,51 @@ pub enum MetricId {
     /// Equals `sklearn.metrics.mean_pinball_loss(y, p, alpha=q, sample_weight=w)`.
     /// Reference: Koenker & Bassett (1978), *Econometrica* 46(1).
     Pinball(f64),
+    // task: multiclass (definitions in `metrics::multiclass`); `accuracy`,
+    // `balanced_accuracy`, `mcc` and `log_loss` are shared with binary: the task decides.
+    /// `macro_f1` (multiclass): the unweighted mean of the per-class F1 over the classes in
+    /// the truth or the prediction, `zero_division = 0`.
+    /// Equals `sklearn.metrics.f1_score(y, pred, average="macro", sample_weight=w)`.
+    MacroF1,
+    /// `micro_f1` (multiclass): F1 of the pooled counts, which equals accuracy.
+    /// Equals `sklearn.metrics.f1_score(y, pred, average="micro", sample_weight=w)`.
+    MicroF1,
+    /// `weighted_f1` (multiclass): per-class F1 weighted by each class's (weighted) support.
+    /// Equals `sklearn.metrics.f1_score(y, pred, average="weighted", sample_weight=w)`.
+    WeightedF1,
+    /// `macro_precision` (multiclass): mean per-class precision, `zero_division = 0`.
+    /// Equals `sklearn.metrics.precision_score(y, pred, average="macro", sample_weight=w)`.
+    MacroPrecision,
+    /// `macro_recall` (multiclass): mean per-class recall, `zero_division = 0`.
+    /// Equals `sklearn.metrics.recall_score(y, pred, average="macro", sample_weight=w)`.
+    MacroRecall,
+    /// `top_k_accuracy(k)` (multiclass, needs scores): share of rows whose true class is
+    /// among the k top-scored (ties: the higher class code first, scikit-learn's stable sort).
+    /// Equals `sklearn.metrics.top_k_accuracy_score(y, s, k=k, labels=classes, sample_weight=w)`.
+    TopKAccuracy(u32),
+    /// `roc_auc_ovr` (multiclass, needs scores): mean over classes of the ROC-AUC of the
+    /// class against the rest on its score column; undefined when a class has no row.
+    /// Equals `sklearn.metrics.roc_auc_score(y, s, multi_class="ovr", average="macro")`.
+    RocAucOvr,
+    /// `cohen_kappa` (multiclass): `(p_o − p_e) / (1 − p_e)`, unweighted; undefined when
+    /// truth and prediction share at most one class.
+    /// Equals `sklearn.metrics.cohen_kappa_score(y, pred, sample_weight=w)`.
+    /// Reference: Cohen (1960), *Educational and Psychological Measurement* 20(1).
+    CohenKappa,
+    // task: ranking (definitions in `metrics::ranking`); `recall_at_k(k)` and
+    // `precision_at_k(k)` are shared with binary (a count k: the top k of each group).
+    /// `ndcg(k)` / `ndcg` (ranking): mean over groups of DCG@k / IDCG@k (linear gain, ties
+    /// averaged); 0 for a group without relevant items; all items without `k`.
+    /// Equals the mean of `sklearn.metrics.ndcg_score([rel], [score], k=k)` over groups.
+    /// Reference: Järvelin & Kekäläinen (2002), *ACM TOIS* 20(4).
+    Ndcg(Option<u32>),
+    /// `map(k)` / `map` (ranking): mean over groups of the average precision at k,
+    /// normalised by `min(k, relevant items)`; undefined for a group without relevant items.
+    Map(Option<u32>),
+    /// `mrr` (ranking): mean over groups of `1 / rank` of the first relevant item (expected
+    /// over tie orders); undefined for a group without relevant items.
+    /// Reference: Voorhees (1999), TREC-8 question answering track.
+    Mrr,
 }
 
 /// Why a metric id could not be parsed.
@@ -387,6 +432,17 @@ pub const NAMES: &[(&str, &str)] = &[
     ("max_error", "max_error"),
     ("explained_variance", "explained_variance"),
     ("pinball", "pinball(q), 0 <= q <= 1"),
+    ("macro_f1", "macro_f1"),
+    ("micro_f1", "micro_f1"),
+    ("weighted_f1", "weighted_f1"),
+    ("macro_precision", "macro_precision"),
+    ("macro_recall", "macro_recall"),
+    ("top_k_accuracy", "top_k_accuracy(k), k an integer >= 1"),
+    ("roc_auc_ovr", "roc_auc_ovr"),
+    ("cohen_kappa", "cohen_kappa"),
+    ("ndcg", "ndcg or ndcg(k), k an integer >= 1"),
+    ("map", "map or map(k), k an integer >= 1"),
+    ("mrr", "mrr"),
 ];
 
 /// Most quantile bins of `psi(bins)` and `js_divergence(bins)`.
@@ -406,6 +462,11 @@ impl MetricId {
             ],
             Mae | Mse | Rmse | R2 | Mape | MedianAbsoluteError | MaxError | ExplainedVariance
             | Pinball(_) => &[Task::Regression],
+            Accuracy | BalancedAccuracy | Mcc | LogLoss => &[Task::Binary, Task::Multiclass],
+            MacroF1 | MicroF1 | WeightedF1 | MacroPrecision | MacroRecall | TopKAccuracy(_)
+            | RocAucOvr | CohenKappa => &[Task::Multiclass],
+            PrecisionAtK(_) | RecallAtK(_) => &[Task::Binary, Task::Ranking],
+            Ndcg(_) | Map(_) | Mrr => &[Task::Ranking],
             _ => &[Task::Binary],
         }
     }
@@ -421,8 +482,8 @@ impl MetricId {
         match task {
             Task::Binary => Self::default_set(),
             Task::Regression => vec![Rows, Mae, Mse, Rmse, R2],
-            // task: multiclass and ranking bring their own default sets.
-            Task::Multiclass | Task::Ranking => vec![Rows],
+            Task::Multiclass => vec![Rows, Accuracy, BalancedAccuracy, MacroF1, LogLoss],
+            Task::Ranking => vec![Rows, Ndcg(Some(10)), Map(None), Mrr],
         }
     }
 
@@ -495,6 +556,17 @@ impl MetricId {
             MaxError => "max_error",
             ExplainedVariance => "explained_variance",
             Pinball(_) => "pinball",
+            MacroF1 => "macro_f1",
+            MicroF1 => "micro_f1",
+            WeightedF1 => "weighted_f1",
+            MacroPrecision => "macro_precision",
+            MacroRecall => "macro_recall",
+            TopKAccuracy(_) => "top_k_accuracy",
+            RocAucOvr => "roc_auc_ovr",
+            CohenKappa => "cohen_kappa",
+            Ndcg(_) => "ndcg",
+            Map(_) => "map",
+            Mrr => "mrr",
         }
     }
 
@@ -605,6 +677,7 @@ impl fmt::Display for MetricId {
                 write!(f, "{name}({x})")
             }
             PrecisionAtK(k) | RecallAtK(k) | LiftAtK(k) => write!(f, "{name}({k})"),
+            TopKAccuracy(k) | Ndcg(Some(k)) | Map(Some(k)) => write!(f, "{name}({k})"),
             ExpectedCost { fp, fn_ } => write!(f, "{name}({fp}, {fn_})"),
             _ => f.write_str(name),
         }
@@ -741,6 +814,23 @@ impl FromStr for MetricId {
                 arity(1)?;
                 LiftAtK(topk(nums[0])?)
             }
+            "top_k_accuracy" | "ndcg" | "map" => {
+                let k = if nums.is_empty() && name != "top_k_accuracy" {
+                    None
+                } else {
+                    arity(1)?;
+                    let k = nums[0];
+                    if k < 1.0 || k.fract() != 0.0 || k > f64::from(u32::MAX) {
+                        return Err(bad(raw, &format!("{k} is not a count >= 1"), usage));
+                    }
+                    Some(k as u32)
+                };
+                match (name, k) {
+                    ("top_k_accuracy", Some(k)) => TopKAccuracy(k),
+                    ("ndcg", k) => Ndcg(k),
+                    (_, k) => Map(k),
+                }
+            }
             "pinball" => {
                 arity(1)?;
                 Pinball(unit(false, nums[0], false)?)
@@ -791,6 +881,14 @@ impl FromStr for MetricId {
                     "median_absolute_error" => MedianAbsoluteError,
                     "max_error" => MaxError,
                     "explained_variance" => ExplainedVariance,
+                    "macro_f1" => MacroF1,
+                    "micro_f1" => MicroF1,
+                    "weighted_f1" => WeightedF1,
+                    "macro_precision" => MacroPrecision,
+                    "macro_recall" => MacroRecall,
+                    "roc_auc_ovr" => RocAucOvr,
+                    "cohen_kappa" => CohenKappa,
+                    "mrr" => Mrr,
                     // Every name in NAMES with arguments is handled above.
                     other => return Err(bad(raw, &format!("`{other}` needs arguments"), usage)),
                 }
@@ -930,6 +1028,43 @@ mod tests {
         assert!("mae(2)".parse::<MetricId>().is_err());
         assert!(MetricId::Rows.belongs_to(Task::Regression));
         assert!(!MetricId::RocAuc.belongs_to(Task::Regression));
+    }
+
+    #[test]
+    fn multiclass_and_ranking_ids_parse_and_belong_to_their_tasks() {
+        for (s, task) in [
+            ("macro_f1", Task::Multiclass),
+            ("micro_f1", Task::Multiclass),
+            ("weighted_f1", Task::Multiclass),
+            ("macro_precision", Task::Multiclass),
+            ("macro_recall", Task::Multiclass),
+            ("top_k_accuracy(3)", Task::Multiclass),
+            ("roc_auc_ovr", Task::Multiclass),
+            ("cohen_kappa", Task::Multiclass),
+            ("ndcg(10)", Task::Ranking),
+            ("ndcg", Task::Ranking),
+            ("map(5)", Task::Ranking),
+            ("map", Task::Ranking),
+            ("mrr", Task::Ranking),
+        ] {
+            let id: MetricId = s.parse().unwrap();
+            assert_eq!(id.to_string(), s);
+            assert!(id.belongs_to(task) && !id.belongs_to(Task::Binary), "{s}");
+            assert_eq!(id.direction(), Direction::HigherIsBetter, "{s}");
+        }
+        // Shared ids: the task decides the kernel.
+        for s in ["accuracy", "balanced_accuracy", "mcc", "log_loss"] {
+            let id: MetricId = s.parse().unwrap();
+            assert!(id.belongs_to(Task::Binary) && id.belongs_to(Task::Multiclass));
+        }
+        for s in ["recall_at_k(10)", "precision_at_k(5)"] {
+            let id: MetricId = s.parse().unwrap();
+            assert!(id.belongs_to(Task::Binary) && id.belongs_to(Task::Ranking));
+        }
+        assert!("top_k_accuracy".parse::<MetricId>().is_err());
+        assert!("top_k_accuracy(0)".parse::<MetricId>().is_err());
+        assert!("ndcg(2.5)".parse::<MetricId>().is_err());
+        assert!("mrr(3)".parse::<MetricId>().is_err());
     }
 
     #[test]

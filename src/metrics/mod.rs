@@ -49,6 +49,14 @@ pub enum Undefined {
     TooFew,
     /// The value overflows (errors beyond about 1e154 squared).
     NotFinite,
+    /// A multiclass metric: a class has no row in the labels (`roc_auc_ovr`).
+    ClassAbsent,
+    /// A multiclass metric: every row is one class, nothing to rank it against.
+    OneClass,
+    /// `cohen_kappa`: truth and prediction share at most one class.
+    NoDisagreement,
+    /// A ranking metric (`map`, `mrr`, `recall_at_k`): a group has no relevant item.
+    NoRelevant,
     /// A variance (DeLong's): a single positive row (or positive weight ≤ 1 with frequency
     /// weights) leaves no spread.
     SinglePositive,
@@ -74,6 +82,12 @@ impl Undefined {
             }
             Undefined::TooFew => "undefined: fewer than two rows",
             Undefined::NotFinite => "undefined: the value overflows (errors too large)",
+            Undefined::ClassAbsent => "undefined: a class has no row in the labels",
+            Undefined::OneClass => "undefined: every row has one class",
+            Undefined::NoDisagreement => {
+                "undefined: truth and prediction have one class in common (cohen_kappa)"
+            }
+            Undefined::NoRelevant => "undefined: a group has no relevant item",
             Undefined::SinglePositive => "undefined: a single positive row leaves no variance",
             Undefined::SingleNegative => "undefined: a single negative row leaves no variance",
             Undefined::NoReplicates => "undefined: no bootstrap replicate had a value",

@@ -289,6 +289,8 @@ fn task_notes(m: &Methods) -> Vec<String> {
             b.replicates,
             if m.clusters.is_some() {
                 "whole clusters"
+            } else if m.task == crate::config::Task::Ranking {
+                "whole groups (metrics are means over groups)"
             } else {
                 "rows"
             },
