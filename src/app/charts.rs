@@ -23,6 +23,8 @@ pub(crate) fn charts(
     if let Some((label, rows)) = slice {
         let sub = Paired {
             positive: rows.iter().map(|&i| data.positive[i]).collect(),
+            columns: crate::data::TaskColumns::Binary,
+            clusters: None,
             weight: data
                 .weight
                 .as_ref()

@@ -1090,6 +1090,9 @@ fn drift_of(
             }
             Ok(Some(Drift::Scores(side)))
         }
+    }
+}
+
 /// The task's column roles and settings: resolves `columns.prediction` for regression,
 /// refuses the keys that mean nothing for the task, and returns the `min_slice` to use
 /// (`positives` / `negatives` are binary counts: 0 for the other tasks).

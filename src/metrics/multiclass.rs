@@ -56,6 +56,10 @@ pub enum Undefined {
     /// one class); scikit-learn returns `replace_undefined_by`, NaN by default.
     #[error("cohen's kappa is undefined: truth and prediction have one class in common")]
     NoDisagreement,
+    /// Any other reason of the binary one-vs-rest kernel (none is expected on class
+    /// columns; kept rather than mapped to a reason that would be wrong).
+    #[error("{}", .0.reason())]
+    Binary(BinaryUndefined),
 }
 
 /// Bad input to the kernels: a caller bug or unvalidated data, never a panic.
@@ -1047,6 +1051,7 @@ fn class_undefined(class: usize, u: BinaryUndefined) -> Undefined {
             class: class as u32,
         },
         BinaryUndefined::Empty => Undefined::Empty,
+        other => Undefined::Binary(other),
     }
 }
 
