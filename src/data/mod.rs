@@ -6,9 +6,8 @@
 //! first offending rows or ids with counts, and the fix. Rows are never dropped.
 
 mod columns;
-mod lint;
+mod guard;
 mod pair;
-mod parquet_pages;
 mod read;
 mod reference;
 mod skew;

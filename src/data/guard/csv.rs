@@ -1,83 +1,31 @@
-//! Byte-level checks that polars does not make, so that malformed files fail with the
-//! line and the fix instead of being read wrongly.
+//! The CSV shape check (gap 4 of [`super`]), so that a malformed CSV fails with the line
+//! and the fix instead of being read wrongly.
 //!
-//! polars' CSV reader skips field-count checks when it projects columns (a row with an
-//! extra `,` would shift nothing we read yet hide a broken file), turns blank lines into
-//! rows of nulls and reports bad UTF-8 without a position. [`CsvShape`] streams over the
-//! bytes once, on the thread that hashes the file, with constant memory.
+//! polars' CSV reader (0.55.2) skips field-count checks when it projects columns (a row
+//! with an extra `,` would shift nothing we read yet hide a broken file), turns blank
+//! lines into rows of nulls, takes a bare `\r` for part of a value and reports bad UTF-8
+//! without a position. [`CsvShape`] streams over the bytes once, on the thread that
+//! hashes the file, in constant memory: `csv-core` finds the record and field
+//! boundaries (RFC 4180 quoting, `""` inside quotes), the standard library validates
+//! UTF-8, and what is left here is bookkeeping of lines, counts and messages.
+//!
+//! Where `csv-core` and polars could split a record differently, the file is refused: a
+//! `"` after the closing quote of a quoted value (`"ab"c"d`) reopens the quote for
+//! polars, which toggles on every quote, but not for `csv-core`.
 
 use std::fmt::Write as _;
-use std::io::{BufRead as _, Read as _};
-use std::path::Path;
 
-use super::{Cause, DataError, examples};
+use csv_core::{ReadFieldResult, Reader, ReaderBuilder, Terminator};
 
-/// The longest physical line of a text file that is read: a row of predictions is a few
-/// hundred bytes; a line of many megabytes is a file without line breaks (or not text),
-/// on which polars would spend minutes.
-pub(crate) const MAX_LINE: u64 = 16 << 20;
-
-/// The checks that run on every text file before polars sees it, at memchr speed and in
-/// constant memory: a NUL byte (binary, UTF-16, or a crashed writer's zero-filled file),
-/// a UTF-16 byte-order mark, or a line longer than [`MAX_LINE`]. Each names the line.
-pub(crate) fn precheck(path: &Path) -> Result<(), DataError> {
-    let io = |e: std::io::Error| {
-        DataError::new(
-            path,
-            None,
-            format!("cannot read the file: {e}; check the path and its permissions"),
-        )
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut buf = vec![0u8; 1 << 20];
-    // File offset of `buf[0]`, the current line and the offset it starts at.
-    let (mut offset, mut line, mut line_start) = (0u64, 1u64, 0u64);
-    loop {
-        let n = file.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            return Ok(());
-        }
-        let chunk = &buf[..n];
-        if offset == 0 && (chunk.starts_with(b"\xFF\xFE") || chunk.starts_with(b"\xFE\xFF")) {
-            return Err(DataError::new(
-                path,
-                None,
-                "the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8",
-            ));
-        }
-        for pos in memchr::memchr2_iter(b'\n', 0, chunk) {
-            let at = offset + pos as u64;
-            if chunk[pos] == 0 {
-                return Err(DataError::of(
-                    path,
-                    None,
-                    Cause::NulByte { line, offset: at },
-                ));
-            }
-            if at - line_start > MAX_LINE {
-                break;
-            }
-            line += 1;
-            line_start = at + 1;
-        }
-        offset += n as u64;
-        if offset - line_start > MAX_LINE {
-            return Err(DataError::of(
-                path,
-                None,
-                Cause::LineTooLong {
-                    line,
-                    limit: MAX_LINE,
-                },
-            ));
-        }
-    }
-}
+use crate::data::examples;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Offending lines kept as examples; the rest are only counted.
 const SHOWN: usize = 5;
+
+/// Bytes of a field looked at a time (a longer field is looked at in pieces).
+const FIELD_BUFFER: usize = 16 << 10;
 
 /// What a finished CSV scan found.
 #[derive(Debug, Default)]
@@ -92,31 +40,49 @@ pub(crate) struct CsvReport {
     pub problem: Option<String>,
 }
 
+/// A byte-level problem found before the CSV parser sees the byte.
+enum Raw {
+    /// Invalid UTF-8; the first byte of the broken sequence.
+    Utf8(u8),
+    Nul,
+}
+
+/// The field being read.
+#[derive(Default)]
+struct Field {
+    /// Its first byte has been seen.
+    started: bool,
+    /// It starts with a quote.
+    quoted: bool,
+    /// Line it starts on.
+    line: u64,
+    /// Quote bytes in its raw text (odd: a quote is open, as polars counts).
+    quotes: u64,
+    /// Bytes of its value so far.
+    len: u64,
+    /// The last byte of its value so far is `\r`.
+    last_cr: bool,
+}
+
 /// Streaming CSV record-shape and encoding check, fed the file chunk by chunk.
 pub(crate) struct CsvShape {
     /// The first bytes of the file, held until a byte-order mark can be recognised.
     head: [u8; 3],
     head_len: usize,
+    csv: Reader,
+    value: Vec<u8>,
     /// Current physical line, 1-based.
     line: u64,
     /// Line on which the current record started.
     record_line: u64,
-    /// Separators seen in the current record.
-    separators: u64,
-    /// True when the current record has a byte other than a final `\r`.
-    record_has_content: bool,
-    at_field_start: bool,
-    /// The current field started with a quote.
-    quoted_field: bool,
-    in_quotes: bool,
-    /// The previous byte was a `\r` outside quotes.
-    pending_cr: bool,
-    /// UTF-8 continuation bytes still expected, the allowed range of the next one, and
-    /// the sequence's first byte (the one to show when the sequence breaks).
-    utf8_need: u8,
-    utf8_lead: u8,
-    utf8_lo: u8,
-    utf8_hi: u8,
+    /// No byte of the current record has been seen yet.
+    at_record_start: bool,
+    /// Fields ended in the current record.
+    fields: u64,
+    field: Field,
+    /// The start of a UTF-8 character whose remaining bytes are in the next chunk.
+    utf8_carry: [u8; 4],
+    utf8_carry_len: usize,
     header_fields: Option<u64>,
     records: usize,
     /// Blank records not yet followed by a non-blank one: (first line, count).
@@ -133,18 +99,21 @@ impl CsvShape {
         CsvShape {
             head: [0; 3],
             head_len: 0,
+            // Only `\n` ends a record, as for polars: a `\r` before it is checked here.
+            csv: ReaderBuilder::new()
+                .delimiter(b',')
+                .quote(b'"')
+                .double_quote(true)
+                .terminator(Terminator::Any(b'\n'))
+                .build(),
+            value: vec![0; FIELD_BUFFER],
             line: 1,
             record_line: 1,
-            separators: 0,
-            record_has_content: false,
-            at_field_start: true,
-            quoted_field: false,
-            in_quotes: false,
-            pending_cr: false,
-            utf8_need: 0,
-            utf8_lead: 0,
-            utf8_lo: 0x80,
-            utf8_hi: 0xBF,
+            at_record_start: true,
+            fields: 0,
+            field: Field::default(),
+            utf8_carry: [0; 4],
+            utf8_carry_len: 0,
             header_fields: None,
             records: 0,
             blank_run: None,
@@ -187,129 +156,181 @@ impl CsvShape {
         }
     }
 
+    /// Scans bytes: those before the first invalid UTF-8 or NUL byte go to the parser,
+    /// so that of two problems the one earlier in the file is reported.
     fn run(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            if self.problem.is_some() {
-                return;
-            }
-            self.byte(b);
-        }
-    }
-
-    fn fail(&mut self, message: String) {
-        self.problem = Some(message);
-    }
-
-    fn byte(&mut self, b: u8) {
-        if !self.utf8(b) {
-            let shown = if self.utf8_need > 0 {
-                self.utf8_lead
-            } else {
-                b
-            };
-            let message = format!(
-                "line {} is not valid UTF-8 (byte 0x{shown:02X}); the file is probably Latin-1 or Windows-1252: save it as UTF-8",
-                self.line
-            );
-            return self.fail(message);
-        }
-        if b == 0 {
-            let message = format!(
-                "line {} holds a NUL byte; the file is binary or UTF-16, not UTF-8 text: save it as UTF-8 CSV",
-                self.line
-            );
-            return self.fail(message);
-        }
-        if self.in_quotes {
-            // polars toggles on every quote inside a quoted field: `""` is an escaped quote.
-            match b {
-                b'"' => self.in_quotes = false,
-                b'\n' => self.line += 1,
-                _ => {}
-            }
+        if self.problem.is_some() {
             return;
         }
-        if self.pending_cr {
-            self.pending_cr = false;
-            if b != b'\n' {
-                let message = format!(
-                    "line {} ends with a bare carriage return (\\r) not followed by \\n; save the file with \\n or \\r\\n line endings",
-                    self.line
-                );
-                return self.fail(message);
-            }
+        let (good, raw) = self.raw_check(bytes);
+        self.parse(&bytes[..good]);
+        if self.problem.is_some() {
+            return;
         }
-        match b {
-            b'\n' => {
-                self.end_record();
-                self.line += 1;
-                self.record_line = self.line;
-                return;
-            }
-            b'\r' => {
-                self.pending_cr = true;
-                return;
-            }
-            b',' => {
-                self.separators += 1;
-                self.at_field_start = true;
-                self.quoted_field = false;
-            }
-            b'"' => {
-                if self.at_field_start || self.quoted_field {
-                    self.in_quotes = true;
-                    self.quoted_field = true;
-                } else if self.stray_quote_line.is_none() {
-                    self.stray_quote_line = Some(self.line);
-                }
-                self.at_field_start = false;
-            }
-            _ => self.at_field_start = false,
-        }
-        self.record_has_content = true;
-    }
-
-    /// Incremental UTF-8 validation (RFC 3629: no overlongs, surrogates or code points
-    /// above U+10FFFF); false on the first byte that cannot continue a valid sequence.
-    fn utf8(&mut self, b: u8) -> bool {
-        if self.utf8_need > 0 {
-            if b < self.utf8_lo || b > self.utf8_hi {
-                return false;
-            }
-            self.utf8_need -= 1;
-            self.utf8_lo = 0x80;
-            self.utf8_hi = 0xBF;
-            return true;
-        }
-        let (need, lo, hi) = match b {
-            0x00..=0x7F => return true,
-            0xC2..=0xDF => (1, 0x80, 0xBF),
-            0xE0 => (2, 0xA0, 0xBF),
-            0xE1..=0xEC | 0xEE..=0xEF => (2, 0x80, 0xBF),
-            0xED => (2, 0x80, 0x9F),
-            0xF0 => (3, 0x90, 0xBF),
-            0xF1..=0xF3 => (3, 0x80, 0xBF),
-            0xF4 => (3, 0x80, 0x8F),
-            _ => return false,
+        self.problem = match raw {
+            None => None,
+            Some(Raw::Utf8(shown)) => Some(format!(
+                "line {} is not valid UTF-8 (byte 0x{shown:02X}); the file is probably Latin-1 or Windows-1252: save it as UTF-8",
+                self.line
+            )),
+            Some(Raw::Nul) => Some(format!(
+                "line {} holds a NUL byte; the file is binary or UTF-16, not UTF-8 text: save it as UTF-8 CSV",
+                self.line
+            )),
         };
-        self.utf8_need = need;
-        self.utf8_lead = b;
-        self.utf8_lo = lo;
-        self.utf8_hi = hi;
-        true
     }
 
-    fn end_record(&mut self) {
-        let fields = self.separators + 1;
-        let blank = !self.record_has_content;
+    /// The length of the valid prefix of `bytes`, and what ends it.
+    fn raw_check(&mut self, bytes: &[u8]) -> (usize, Option<Raw>) {
+        let nul = memchr::memchr(0, bytes);
+        let end = nul.unwrap_or(bytes.len());
+        if let Some((at, shown)) = self.utf8(&bytes[..end]) {
+            return (at, Some(Raw::Utf8(shown)));
+        }
+        match nul {
+            // A NUL cannot continue a character.
+            Some(at) if self.utf8_carry_len > 0 => (at, Some(Raw::Utf8(self.utf8_carry[0]))),
+            Some(at) => (at, Some(Raw::Nul)),
+            None => (bytes.len(), None),
+        }
+    }
+
+    /// Validates UTF-8 across chunks (with the standard library's validator): the offset
+    /// of the first byte that cannot continue valid UTF-8, with the first byte of its
+    /// sequence (the one to show), or `None`.
+    fn utf8(&mut self, bytes: &[u8]) -> Option<(usize, u8)> {
+        let mut i = 0;
+        // First complete a character begun in the previous chunk.
+        while self.utf8_carry_len > 0 && i < bytes.len() {
+            self.utf8_carry[self.utf8_carry_len] = bytes[i];
+            self.utf8_carry_len += 1;
+            i += 1;
+            match std::str::from_utf8(&self.utf8_carry[..self.utf8_carry_len]) {
+                Ok(_) => self.utf8_carry_len = 0,
+                Err(e) if e.error_len().is_some() => return Some((i - 1, self.utf8_carry[0])),
+                Err(_) => {}
+            }
+        }
+        let Err(e) = std::str::from_utf8(&bytes[i..]) else {
+            return None;
+        };
+        let at = i + e.valid_up_to();
+        let lead = bytes[at];
+        match e.error_len() {
+            None => {
+                self.utf8_carry[..bytes.len() - at].copy_from_slice(&bytes[at..]);
+                self.utf8_carry_len = bytes.len() - at;
+                None
+            }
+            // A valid first byte fails at the byte that cannot continue it.
+            Some(n) if (0xC2..=0xF4).contains(&lead) => Some((at + n, lead)),
+            Some(_) => Some((at, lead)),
+        }
+    }
+
+    /// Hands `input` to `csv-core`, field by field.
+    fn parse(&mut self, mut input: &[u8]) {
+        // An empty input means the end of the file to csv-core: never pass one here.
+        while !input.is_empty() && self.problem.is_none() {
+            if self.at_record_start {
+                // csv-core skips blank lines; to polars they are rows of nulls.
+                if input[0] == b'\n' {
+                    self.record_line = self.line;
+                    self.line += 1;
+                    self.end_record(1, true);
+                    input = &input[1..];
+                    continue;
+                }
+                self.at_record_start = false;
+                self.record_line = self.line;
+            }
+            if !self.field.started {
+                self.field = Field {
+                    started: true,
+                    quoted: input[0] == b'"',
+                    line: self.line,
+                    ..Field::default()
+                };
+            }
+            let (result, read, written) = self.csv.read_field(input, &mut self.value);
+            let raw = &input[..read];
+            self.line += memchr::memchr_iter(b'\n', raw).count() as u64;
+            self.field.quotes += memchr::memchr_iter(b'"', raw).count() as u64;
+            self.value_bytes(written);
+            input = &input[read..];
+            if let ReadFieldResult::Field { record_end } = result {
+                self.end_field(record_end, false);
+            }
+        }
+    }
+
+    /// Looks at the next `n` bytes of the current field's value.
+    fn value_bytes(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let value = &self.value[..n];
+        let field = &mut self.field;
+        let (line, before_cr) = (field.line, field.last_cr);
+        field.len += n as u64;
+        field.last_cr = value[n - 1] == b'\r';
+        if field.quoted {
+            return;
+        }
+        if self.stray_quote_line.is_none() && memchr::memchr(b'"', value).is_some() {
+            self.stray_quote_line = Some(line);
+        }
+        // A `\r` followed by more of the value is not part of a `\r\n`.
+        if before_cr || memchr::memchr(b'\r', &value[..n - 1]).is_some() {
+            self.bare_cr(line);
+        }
+    }
+
+    fn bare_cr(&mut self, line: u64) {
+        self.problem = Some(format!(
+            "line {line} ends with a bare carriage return (\\r) not followed by \\n; save the file with \\n or \\r\\n line endings"
+        ));
+    }
+
+    /// The current field ended, and with it the record when `record_end` (at the end of
+    /// the file when `eof`).
+    fn end_field(&mut self, record_end: bool, eof: bool) {
+        let field = std::mem::take(&mut self.field);
+        self.fields += 1;
+        if field.quoted && field.quotes % 2 == 1 && !eof {
+            self.problem = Some(format!(
+                "line {} has a `\"` after the closing quote of a quoted value; write a `\"` inside a quoted value as `\"\"`",
+                field.line
+            ));
+            return;
+        }
+        if !field.quoted && field.last_cr && !record_end {
+            return self.bare_cr(field.line);
+        }
+        if !record_end {
+            return;
+        }
+        let blank = self.fields == 1
+            && !field.quoted
+            && (field.len == 0 || (field.len == 1 && field.last_cr));
+        let fields = self.fields;
+        self.fields = 0;
+        self.at_record_start = true;
+        // A last line holding only `\r` is not a record (no newline ends it).
+        if !(eof && blank) {
+            self.end_record(fields, blank);
+        }
+    }
+
+    /// A record of `fields` fields (`blank`: nothing but a line ending) ended.
+    fn end_record(&mut self, fields: u64, blank: bool) {
         match self.header_fields {
             None => {
                 if blank {
-                    let message = format!(
+                    self.problem = Some(format!(
                         "line {} is blank, but the header (the column names) must be the first line",
                         self.record_line
-                    );
-                    self.fail(message);
+                    ));
                 }
                 self.header_fields = Some(fields);
             }
@@ -334,10 +355,6 @@ impl CsvShape {
                 }
             }
         }
-        self.separators = 0;
-        self.record_has_content = false;
-        self.at_field_start = true;
-        self.quoted_field = false;
     }
 
     /// Records a line whose field count (0 = blank) is not the header's.
@@ -354,21 +371,31 @@ impl CsvShape {
             self.start();
         }
         if self.problem.is_none() {
-            if self.in_quotes {
-                let message = format!(
+            if self.field.started && self.field.quoted && self.field.quotes % 2 == 1 {
+                self.problem = Some(format!(
                     "the quote opened on line {} is never closed; close it, and write a `\"` inside a quoted value as `\"\"`",
                     self.record_line
-                );
-                self.fail(message);
-            } else if self.utf8_need > 0 {
-                let message = format!(
+                ));
+            } else if self.utf8_carry_len > 0 {
+                self.problem = Some(format!(
                     "line {} ends inside a UTF-8 character: the file is truncated or not UTF-8",
                     self.line
-                );
-                self.fail(message);
-            } else if self.record_has_content || self.separators > 0 {
-                // The last record has no final newline.
-                self.end_record();
+                ));
+            } else if !self.at_record_start {
+                // The last record has no final newline: an empty input tells csv-core so.
+                loop {
+                    let (result, _, written) = self.csv.read_field(&[], &mut self.value);
+                    self.value_bytes(written);
+                    match result {
+                        ReadFieldResult::Field { record_end } => {
+                            self.end_field(record_end, true);
+                            if record_end || self.problem.is_some() {
+                                break;
+                            }
+                        }
+                        _ => break,
+                    }
+                }
             }
         }
         if self.problem.is_none() && self.ragged_total > 0 {
@@ -407,90 +434,6 @@ impl CsvShape {
             stray_quote_line: self.stray_quote_line,
             problem: self.problem,
         }
-    }
-}
-
-/// After polars failed on an NDJSON file: the first line that is not a JSON object, or
-/// whose wanted column has a different JSON type than on the first line, as a sentence.
-/// `None` when every line looks fine (polars' own message then stands).
-pub(crate) fn ndjson_problem(path: &Path, wanted: &[&str]) -> Option<String> {
-    let file = std::fs::File::open(path).ok()?;
-    let mut reader = std::io::BufReader::new(file);
-    let mut buf = Vec::new();
-    // The JSON type of each wanted column on the first line that has it.
-    let mut first_kind: Vec<Option<(&'static str, u64)>> = vec![None; wanted.len()];
-    let mut line = 0u64;
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => return None,
-            Ok(_) => line += 1,
-        }
-        if line == 1 && buf.starts_with(UTF8_BOM) {
-            return Some(
-                "the file starts with a UTF-8 byte-order mark, which JSON does not allow; save it as UTF-8 without BOM".into(),
-            );
-        }
-        let text = buf.trim_ascii();
-        if text.is_empty() {
-            continue;
-        }
-        let value: serde_json::Value = match serde_json::from_slice(text) {
-            Ok(v) => v,
-            Err(e) => {
-                return Some(format!(
-                    "line {line} is not valid JSON ({}); each line must be one JSON object",
-                    strip_position(&e.to_string())
-                ));
-            }
-        };
-        let Some(object) = value.as_object() else {
-            return Some(format!(
-                "line {line} is {} in JSON, not an object; each line must be one object like {{\"label\": 1, \"score\": 0.7}}",
-                kind(&value)
-            ));
-        };
-        for (i, name) in wanted.iter().enumerate() {
-            let Some(v) = object.get(*name) else { continue };
-            if v.is_null() {
-                continue;
-            }
-            let k = kind(v);
-            match first_kind[i] {
-                None => first_kind[i] = Some((k, line)),
-                Some((k0, line0)) if k0 != k => {
-                    return Some(format!(
-                        "`{name}` is {k0} on line {line0} but {k} on line {line}; give the column one type on every line"
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-    }
-}
-
-fn kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
-/// serde_json appends `at line 1 column 7`; within one line only the column matters.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => {
-            let column = message[at..]
-                .split_once(" column ")
-                .map(|(_, c)| format!(" at column {c}"))
-                .unwrap_or_default();
-            format!("{}{column}", &message[..at])
-        }
-        None => message.to_string(),
     }
 }
 
@@ -595,11 +538,52 @@ mod tests {
     }
 
     #[test]
-    fn json_messages_lose_the_line_one_position() {
-        assert_eq!(
-            strip_position("EOF while parsing an object at line 1 column 32"),
-            "EOF while parsing an object at column 32"
+    fn a_quote_after_a_closing_quote_is_refused() {
+        // polars reopens the quote there, csv-core does not: the two would split the
+        // records differently.
+        let p = problem(b"a,b\n\"x\"y\"z,1\n").unwrap();
+        assert!(
+            p.starts_with("line 2 has a `\"` after the closing quote"),
+            "{p}"
         );
-        assert_eq!(strip_position("no position"), "no position");
+        // A doubled quote inside quotes, or text after the closing quote, is fine.
+        assert_eq!(problem(b"a,b\n\"x\"\"y\",1\n\"x\"y,2\n"), None);
+    }
+
+    #[test]
+    fn problems_are_reported_in_file_order() {
+        // A bare \r on line 2 comes before invalid UTF-8 on line 3, and the other way round.
+        let p = problem(b"a,b\n1\r,2\n\xE9,3\n").unwrap();
+        assert!(
+            p.starts_with("line 2 ends with a bare carriage return"),
+            "{p}"
+        );
+        let p = problem(b"a,b\n\xE9,2\n1\r,2\n").unwrap();
+        assert!(
+            p.starts_with("line 2 is not valid UTF-8 (byte 0xE9)"),
+            "{p}"
+        );
+        // A character cut short by a NUL is invalid UTF-8, shown by its first byte.
+        let p = problem(b"a,b\n1,\xE2\x82\x00\n").unwrap();
+        assert!(
+            p.starts_with("line 2 is not valid UTF-8 (byte 0xE2)"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn a_long_value_is_looked_at_in_pieces() {
+        let mut file = b"a,b\n1,".to_vec();
+        file.extend(std::iter::repeat_n(b'x', 3 * FIELD_BUFFER));
+        file.extend(b"\r\n2,3\n");
+        let r = scan(&file, 5000);
+        assert_eq!((r.records, r.problem), (2, None));
+        file.extend(b"4,\"");
+        file.extend(std::iter::repeat_n(b'y', 2 * FIELD_BUFFER));
+        let p = problem(&file).unwrap();
+        assert!(
+            p.starts_with("the quote opened on line 4 is never closed"),
+            "{p}"
+        );
     }
 }

@@ -1,227 +1,154 @@
-//! Checking a Parquet file's footer and page headers before polars decodes them.
+//! Checking a Parquet file's footer, byte ranges and page headers before polars decodes
+//! them (gaps 5, 6 and 7 of [`super`]).
 //!
-//! polars trusts the counts in both: a corrupt list length in the footer, or a negative
-//! value count in a page header, becomes a huge allocation that aborts the process (both
-//! found by fuzzing), which no `catch_unwind` can catch. So they are walked here first
-//! with a minimal Thrift compact-protocol reader: every list in the footer must fit in
-//! the footer's bytes; page sizes and counts must not be negative, pages must lie inside
-//! their column chunk, and a flat column's page holds no more values than its row group
-//! has rows (pyarrow's checks). Only footer and headers are read, not the page data.
+//! polars trusts the counts in footer and page headers: a corrupt list length in the
+//! footer, or a negative value count in a page header, becomes a huge allocation that
+//! aborts the process (both found by fuzzing), which no `catch_unwind` can catch; and it
+//! slices the file by each column chunk's byte range unchecked. So they are read here
+//! first, with polars-parquet-format's Thrift compact protocol (the crate polars itself
+//! reads page headers with): every list in the footer must fit in the footer's bytes;
+//! page sizes and counts must not be negative, pages must lie inside their column chunk,
+//! and a flat column's page holds no more values than its row group has rows (pyarrow's
+//! checks). Only footer and headers are read, not the page data.
+//!
+//! polars-parquet-format bounds what a read may allocate by a budget (`max_bytes`), but
+//! charges a list 8 bytes per element whatever the element's size, and its `read_list`
+//! pre-sizes a `Vec` of the real element type: a corrupt count in a list of column
+//! chunks could still reserve a hundred times the budget. So the footer is walked, not
+//! built ([`walk`]): nothing is allocated per element, and as every element takes at
+//! least one byte, a count beyond the footer's bytes fails at the footer's end. Page
+//! headers hold no lists; they are built, as polars builds them.
 
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::ops::Range;
+use std::path::Path;
 
-/// Thrift compact-protocol type codes.
-const BOOL_TRUE: u8 = 1;
-const BOOL_FALSE: u8 = 2;
-const BYTE: u8 = 3;
-const I16: u8 = 4;
-const I32: u8 = 5;
-const I64: u8 = 6;
-const DOUBLE: u8 = 7;
-const BINARY: u8 = 8;
-const LIST: u8 = 9;
-const SET: u8 = 10;
-const MAP: u8 = 11;
-const STRUCT: u8 = 12;
-const UUID: u8 = 13;
+use polars::prelude::{ParquetReader, PolarsError, SerReader as _};
+use polars_parquet_format::PageHeader;
+use polars_parquet_format::thrift::protocol::{TCompactInputProtocol, TInputProtocol, TType};
+use polars_parquet_format::thrift::{self, ProtocolError, ProtocolErrorKind, TransportErrorKind};
 
-/// Nesting no footer or page header needs; deeper input is corrupt (and must not
-/// recurse far).
-const MAX_DEPTH: u32 = 32;
+use super::polars_text;
+use crate::data::DataError;
+
+/// Nesting no footer needs; deeper input is corrupt (and must not recurse far).
+const MAX_DEPTH: u8 = 32;
+
+/// polars-parquet-format charges at most this many bytes of its budget per byte of a
+/// well-formed message (a list element that is an empty struct: 8 for the element, 2 for
+/// the struct, one byte on the wire); the footer's budget is this times its length.
+const BUDGET_PER_BYTE: usize = 10;
 
 /// A page header is read from a window this large first, then from a larger one.
 const FIRST_WINDOW: u64 = 4 << 10;
-/// Page headers larger than this (statistics included) are treated as corrupt.
+/// Page headers larger than this (statistics included) are treated as corrupt; it is
+/// also the most a page header's strings may allocate.
 const MAX_HEADER: u64 = 16 << 20;
 
 /// The count name of a dictionary page's entries.
 const DICTIONARY_VALUES: &str = "dictionary entries";
 
-/// What one page header says, as far as the checks need.
-#[derive(Debug, Default, PartialEq)]
-struct PageHeader {
-    /// Bytes of the header itself.
-    len: u64,
-    compressed_size: i64,
-    uncompressed_size: i64,
-    /// Value counts of the data or dictionary page (v1 `num_values`, v2 `num_values`,
-    /// `num_nulls`, `num_rows`).
-    counts: Vec<(&'static str, i64)>,
-}
-
-/// Why a header could not be read.
+/// Why footer or header could not be read.
 #[derive(Debug, PartialEq)]
 enum Bad {
-    /// The window ended inside the header: read more.
+    /// The bytes ended inside the message: for a page header, read more.
     Short,
-    /// The bytes are not a page header.
-    Corrupt(&'static str),
+    /// The bytes are not the message (polars-parquet-format's reason).
+    Corrupt(String),
 }
 
-struct Compact<'a> {
-    buf: &'a [u8],
-    pos: usize,
+impl From<thrift::Error> for Bad {
+    fn from(e: thrift::Error) -> Self {
+        let message = match &e {
+            thrift::Error::Transport(t) if t.kind == TransportErrorKind::EndOfFile => {
+                return Bad::Short;
+            }
+            // A budget overrun is a count beyond what the bytes hold.
+            thrift::Error::Protocol(p) if p.kind == ProtocolErrorKind::SizeLimit => {
+                return Bad::Short;
+            }
+            thrift::Error::Transport(t) => &t.message,
+            thrift::Error::Protocol(p) => &p.message,
+            thrift::Error::Application(a) => &a.message,
+        };
+        Bad::Corrupt(if message.is_empty() {
+            e.to_string()
+        } else {
+            message.clone()
+        })
+    }
 }
 
-impl Compact<'_> {
-    fn byte(&mut self) -> Result<u8, Bad> {
-        let b = *self.buf.get(self.pos).ok_or(Bad::Short)?;
-        self.pos += 1;
-        Ok(b)
+/// Skips one Thrift value of type `kind` without building it: nothing is allocated per
+/// list element, and a string is read only up to the bytes there are. polars-parquet-
+/// format's own `skip` reads binary values as UTF-8 text, which footer statistics are not.
+fn walk<P: TInputProtocol>(p: &mut P, kind: TType, depth: u8) -> thrift::Result<()> {
+    if depth == 0 {
+        return Err(thrift::Error::Protocol(ProtocolError {
+            kind: ProtocolErrorKind::DepthLimit,
+            message: "nesting too deep".into(),
+        }));
     }
-
-    fn varint(&mut self) -> Result<u64, Bad> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            value |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(Bad::Corrupt("a varint longer than 10 bytes"))
-    }
-
-    fn zigzag(&mut self) -> Result<i64, Bad> {
-        let v = self.varint()?;
-        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
-    }
-
-    fn skip_bytes(&mut self, n: u64) -> Result<(), Bad> {
-        let end = (self.pos as u64).checked_add(n).ok_or(Bad::Short)?;
-        if end > self.buf.len() as u64 {
-            return Err(Bad::Short);
-        }
-        self.pos = end as usize;
-        Ok(())
-    }
-
-    /// Every collection element takes at least a byte: a count beyond the bytes left is
-    /// corrupt or truncated, whatever the element type (no loop over a bogus count).
-    fn enough_for(&self, elements: u64) -> Result<(), Bad> {
-        if elements > (self.buf.len() - self.pos) as u64 {
-            return Err(Bad::Short);
-        }
-        Ok(())
-    }
-
-    /// Skips one element of a list, set or map, where a boolean takes a byte of its own.
-    fn skip_element(&mut self, kind: u8, depth: u32) -> Result<(), Bad> {
-        match kind {
-            BOOL_TRUE | BOOL_FALSE => self.skip_bytes(1),
-            _ => self.skip(kind, depth),
-        }
-    }
-
-    /// Skips one value of compact type `kind`.
-    fn skip(&mut self, kind: u8, depth: u32) -> Result<(), Bad> {
-        if depth > MAX_DEPTH {
-            return Err(Bad::Corrupt("nesting too deep"));
-        }
-        match kind {
-            BOOL_TRUE | BOOL_FALSE => Ok(()),
-            BYTE => self.skip_bytes(1),
-            I16 | I32 | I64 => self.varint().map(|_| ()),
-            DOUBLE => self.skip_bytes(8),
-            UUID => self.skip_bytes(16),
-            BINARY => {
-                let n = self.varint()?;
-                self.skip_bytes(n)
-            }
-            LIST | SET => {
-                let head = self.byte()?;
-                let n = match head >> 4 {
-                    15 => self.varint()?,
-                    n => u64::from(n),
-                };
-                self.enough_for(n)?;
-                for _ in 0..n {
-                    self.skip_element(head & 0x0f, depth + 1)?;
+    let element = |p: &mut P, kind: TType| match kind {
+        // In a collection a boolean is a byte of its own; polars' reader judges its value.
+        TType::Bool => p.read_byte().map(drop),
+        _ => walk(p, kind, depth - 1),
+    };
+    match kind {
+        TType::String => p.read_bytes().map(drop),
+        TType::Struct => {
+            p.read_struct_begin()?;
+            loop {
+                let field = p.read_field_begin()?;
+                if field.field_type == TType::Stop {
+                    break;
                 }
-                Ok(())
+                walk(p, field.field_type, depth - 1)?;
+                p.read_field_end()?;
             }
-            MAP => {
-                let n = self.varint()?;
-                if n == 0 {
-                    return Ok(());
-                }
-                let types = self.byte()?;
-                self.enough_for(n)?;
-                for _ in 0..n {
-                    self.skip_element(types >> 4, depth + 1)?;
-                    self.skip_element(types & 0x0f, depth + 1)?;
-                }
-                Ok(())
-            }
-            STRUCT => self.fields(depth + 1, |c, _, kind| c.skip(kind, depth + 1)),
-            _ => Err(Bad::Corrupt("an unknown Thrift type")),
+            p.read_struct_end()
         }
-    }
-
-    /// Reads a struct's fields up to its stop byte, handing each (id, type) to `field`,
-    /// which must consume the value.
-    fn fields(
-        &mut self,
-        depth: u32,
-        mut field: impl FnMut(&mut Self, i16, u8) -> Result<(), Bad>,
-    ) -> Result<(), Bad> {
-        let mut id: i16 = 0;
-        loop {
-            let head = self.byte()?;
-            if head == 0 {
-                return Ok(());
-            }
-            let kind = head & 0x0f;
-            id = match head >> 4 {
-                0 => i16::try_from(self.zigzag()?)
-                    .map_err(|_| Bad::Corrupt("a field id out of range"))?,
-                delta => id.wrapping_add(i16::from(delta)),
+        TType::List | TType::Set => {
+            let (kind, size) = if kind == TType::List {
+                let l = p.read_list_begin()?;
+                (l.element_type, l.size)
+            } else {
+                let s = p.read_set_begin()?;
+                (s.element_type, s.size)
             };
-            if depth > MAX_DEPTH {
-                return Err(Bad::Corrupt("nesting too deep"));
+            for _ in 0..size {
+                element(p, kind)?;
             }
-            field(self, id, kind)?;
-        }
-    }
-
-    fn int(&mut self, kind: u8) -> Result<i64, Bad> {
-        match kind {
-            I16 | I32 | I64 => self.zigzag(),
-            _ => Err(Bad::Corrupt("a count that is not an integer")),
-        }
-    }
-}
-
-/// Parses one page header at the start of `buf`.
-fn page_header(buf: &[u8]) -> Result<PageHeader, Bad> {
-    let mut c = Compact { buf, pos: 0 };
-    let mut h = PageHeader::default();
-    c.fields(0, |c, id, kind| match id {
-        2 => c.int(kind).map(|v| h.uncompressed_size = v),
-        3 => c.int(kind).map(|v| h.compressed_size = v),
-        // data_page_header, dictionary_page_header, data_page_header_v2
-        5 | 7 | 8 if kind == STRUCT => c.fields(1, |c, sub, kind| {
-            let name = match (id, sub) {
-                (5 | 8, 1) => "num_values",
-                (7, 1) => DICTIONARY_VALUES,
-                (8, 2) => "num_nulls",
-                (8, 3) => "num_rows",
-                _ => return c.skip(kind, 2),
-            };
-            let v = c.int(kind)?;
-            h.counts.push((name, v));
             Ok(())
-        }),
-        _ => c.skip(kind, 1),
-    })?;
-    h.len = c.pos as u64;
-    Ok(h)
+        }
+        TType::Map => {
+            let m = p.read_map_begin()?;
+            if let (Some(key), Some(value)) = (m.key_type, m.value_type) {
+                for _ in 0..m.size {
+                    element(p, key)?;
+                    element(p, value)?;
+                }
+            }
+            Ok(())
+        }
+        scalar => p.skip(scalar),
+    }
 }
 
-/// Walks the footer's Thrift struct without building it: every count must fit in the
-/// bytes left. Files too short or without the `PAR1` trailer are left to polars' errors.
-pub(crate) fn check_footer(file: &mut std::fs::File, file_len: u64) -> Result<(), String> {
+/// Walks the footer's Thrift struct in `footer`.
+fn walk_footer(footer: &[u8]) -> Result<(), Bad> {
+    let budget = footer
+        .len()
+        .saturating_mul(BUDGET_PER_BYTE)
+        .saturating_add(2);
+    let mut bytes = footer;
+    let mut p = TCompactInputProtocol::new(&mut bytes, budget);
+    walk(&mut p, TType::Struct, MAX_DEPTH).map_err(Bad::from)
+}
+
+/// Walks the footer without building it: every count must fit in its bytes. Files too
+/// short or without the `PAR1` trailer are left to polars' errors.
+fn check_footer(file: &mut std::fs::File, file_len: u64) -> Result<(), String> {
     if file_len < 12 {
         return Ok(());
     }
@@ -237,11 +164,7 @@ pub(crate) fn check_footer(file: &mut std::fs::File, file_len: u64) -> Result<()
     file.seek(SeekFrom::Start(file_len - 8 - footer_len))
         .and_then(|_| file.by_ref().take(footer_len).read_to_end(&mut footer))
         .map_err(|e| e.to_string())?;
-    let mut c = Compact {
-        buf: &footer,
-        pos: 0,
-    };
-    match c.skip(STRUCT, 0) {
+    match walk_footer(&footer) {
         Ok(()) => Ok(()),
         Err(Bad::Short) => Err(
             "the footer (file metadata) ends early or declares more entries than it holds".into(),
@@ -250,8 +173,92 @@ pub(crate) fn check_footer(file: &mut std::fs::File, file_len: u64) -> Result<()
     }
 }
 
+/// What one page header says, as far as the checks need.
+#[derive(Debug, Default, PartialEq)]
+struct Header {
+    /// Bytes of the header itself.
+    len: u64,
+    compressed_size: i64,
+    uncompressed_size: i64,
+    /// Value counts of the data or dictionary page (v1 `num_values`, v2 `num_values`,
+    /// `num_nulls`, `num_rows`).
+    counts: Vec<(&'static str, i64)>,
+}
+
+/// Reads one page header at the start of `buf`, as polars reads it.
+fn page_header(buf: &[u8]) -> Result<Header, Bad> {
+    let mut bytes = buf;
+    let mut p = TCompactInputProtocol::new(&mut bytes, MAX_HEADER as usize);
+    let h = PageHeader::read_from_in_protocol(&mut p)?;
+    drop(p);
+    let mut counts = Vec::new();
+    if let Some(d) = &h.data_page_header {
+        counts.push(("num_values", i64::from(d.num_values)));
+    }
+    if let Some(d) = &h.dictionary_page_header {
+        counts.push((DICTIONARY_VALUES, i64::from(d.num_values)));
+    }
+    if let Some(d) = &h.data_page_header_v2 {
+        counts.push(("num_values", i64::from(d.num_values)));
+        counts.push(("num_nulls", i64::from(d.num_nulls)));
+        counts.push(("num_rows", i64::from(d.num_rows)));
+    }
+    Ok(Header {
+        len: (buf.len() - bytes.len()) as u64,
+        compressed_size: i64::from(h.compressed_page_size),
+        uncompressed_size: i64::from(h.uncompressed_page_size),
+        counts,
+    })
+}
+
+/// Checks that the footer of the Parquet file `path` can be read, that every column
+/// chunk it declares lies inside the file, and that every page header in them is sane:
+/// polars slices the mapped file by these ranges without a bounds check (undefined
+/// behaviour) and reserves memory by the counts (abort on a corrupt one), all found by
+/// fuzzing. Only footer and page headers are read.
+pub(crate) fn check(path: &Path) -> Result<(), DataError> {
+    let corrupt = |why: String| {
+        DataError::new(
+            path,
+            None,
+            format!("{why}: the file is corrupt; write it again"),
+        )
+    };
+    let fail = |e: PolarsError| DataError::new(path, None, polars_text::describe("Parquet", &e));
+    let open = || {
+        std::fs::File::open(path)
+            .map_err(|e| DataError::new(path, None, format!("cannot open the file: {e}")))
+    };
+    let mut file = open()?;
+    let len = file
+        .metadata()
+        .map_err(|e| DataError::new(path, None, format!("cannot read the file: {e}")))?
+        .len();
+    check_footer(&mut file, len).map_err(corrupt)?;
+    let mut reader = ParquetReader::new(file);
+    let metadata = reader.get_metadata().map_err(fail)?.clone();
+    for (i, group) in metadata.row_groups.iter().enumerate() {
+        let ranges = std::iter::once(group.full_byte_range()).chain(group.byte_ranges_iter());
+        for r in ranges {
+            if r.start > r.end || r.end > len {
+                return Err(DataError::new(
+                    path,
+                    None,
+                    format!(
+                        "row group {} claims bytes {}..{} of a {len}-byte file: the file is truncated or corrupt; write it again",
+                        i + 1,
+                        r.start,
+                        r.end
+                    ),
+                ));
+            }
+        }
+    }
+    check_pages(&mut open()?, len, &metadata).map_err(corrupt)
+}
+
 /// Checks every page header of every column chunk; `Err` is one sentence.
-pub(crate) fn check(
+fn check_pages(
     file: &mut std::fs::File,
     file_len: u64,
     metadata: &polars::io::parquet::read::FileMetadata,
@@ -317,7 +324,7 @@ fn read_header(
     pos: u64,
     end: u64,
     window: &mut Vec<u8>,
-) -> Result<PageHeader, String> {
+) -> Result<Header, String> {
     let mut size = FIRST_WINDOW;
     loop {
         let want = size.min(end - pos);
@@ -329,7 +336,7 @@ fn read_header(
             Ok(h) => return Ok(h),
             Err(Bad::Short) if want < end - pos && size < MAX_HEADER => size *= 16,
             Err(Bad::Short) => return Err("it runs past the column chunk".into()),
-            Err(Bad::Corrupt(why)) => return Err(why.into()),
+            Err(Bad::Corrupt(why)) => return Err(why),
         }
     }
 }
@@ -338,21 +345,23 @@ fn read_header(
 mod tests {
     use super::*;
 
+    /// Thrift compact-protocol zigzag varint.
+    fn zz(v: i64) -> Vec<u8> {
+        let mut u = ((v << 1) ^ (v >> 63)) as u64;
+        let mut out = Vec::new();
+        loop {
+            let b = (u & 0x7f) as u8;
+            u >>= 7;
+            if u == 0 {
+                out.push(b);
+                return out;
+            }
+            out.push(b | 0x80);
+        }
+    }
+
     /// A compact-protocol page header: type, sizes, a data page header with `num_values`.
     fn header(num_values: i64, compressed: i64) -> Vec<u8> {
-        fn zz(v: i64) -> Vec<u8> {
-            let mut u = ((v << 1) ^ (v >> 63)) as u64;
-            let mut out = Vec::new();
-            loop {
-                let b = (u & 0x7f) as u8;
-                u >>= 7;
-                if u == 0 {
-                    out.push(b);
-                    return out;
-                }
-                out.push(b | 0x80);
-            }
-        }
         let mut h = vec![0x15];
         h.extend(zz(0)); // 1: type = DATA_PAGE
         h.push(0x15);
@@ -362,8 +371,10 @@ mod tests {
         h.push(0x2c); // 5: data_page_header (delta 2, struct)
         h.push(0x15);
         h.extend(zz(num_values)); // 1: num_values
-        h.push(0x15);
-        h.extend(zz(0)); // 2: encoding
+        for _ in 0..3 {
+            h.push(0x15); // 2, 3, 4: the value and level encodings
+            h.extend(zz(0));
+        }
         h.push(0x00); // end of data_page_header
         h.push(0x00); // end of page header
         h
@@ -385,16 +396,31 @@ mod tests {
         assert_eq!(page_header(&full[..full.len() - 1]), Err(Bad::Short));
         assert_eq!(page_header(&[0x15]), Err(Bad::Short));
         assert!(matches!(page_header(&[0x1e, 0]), Err(Bad::Corrupt(_))));
-        // A map of 2^62 booleans would take as many bytes: refused at once, not looped over.
+        // A map of 2^62 booleans is refused at once, not looped over.
         let map = [
             0x1b, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 0x11, 0x00,
         ];
-        assert_eq!(page_header(&map), Err(Bad::Short));
+        assert!(page_header(&map).is_err());
         // A deep nest of structs is refused, not recursed into.
         let deep = [0x1c; 64];
-        assert!(matches!(
-            page_header(&deep),
-            Err(Bad::Corrupt(_)) | Err(Bad::Short)
-        ));
+        assert!(page_header(&deep).is_err());
+    }
+
+    #[test]
+    fn footer_counts_must_fit_its_bytes() {
+        // { 1: [i32; 3] = [1, 2, 3] }: fine.
+        let ok = [0x19, 0x35, 0x02, 0x04, 0x06, 0x00];
+        assert_eq!(walk_footer(&ok), Ok(()));
+        // The same list claiming 2^31 elements ends early, without allocating for them.
+        let big = [0x19, 0xf5, 0x80, 0x80, 0x80, 0x80, 0x08, 0x02, 0x00];
+        assert_eq!(walk_footer(&big), Err(Bad::Short));
+        // Binary values (statistics) need not be UTF-8.
+        let binary = [0x18, 0x02, 0xff, 0xfe, 0x00];
+        assert_eq!(walk_footer(&binary), Ok(()));
+        // Booleans in a list take a byte each.
+        let bools = [0x19, 0x21, 0x01, 0x02, 0x00];
+        assert_eq!(walk_footer(&bools), Ok(()));
+        let deep = [0x1c; 64];
+        assert!(walk_footer(&deep).is_err());
     }
 }
