@@ -62,6 +62,8 @@ struct Field {
     len: u64,
     /// The last byte of its value so far is `\r`.
     last_cr: bool,
+    /// Its raw text so far ends with a `\r` outside quotes.
+    pending_cr: bool,
 }
 
 /// Streaming CSV record-shape and encoding check, fed the file chunk by chunk.
@@ -254,13 +256,49 @@ impl CsvShape {
             }
             let (result, read, written) = self.csv.read_field(input, &mut self.value);
             let raw = &input[..read];
+            self.raw_bytes(raw);
+            if self.problem.is_some() {
+                return;
+            }
             self.line += memchr::memchr_iter(b'\n', raw).count() as u64;
-            self.field.quotes += memchr::memchr_iter(b'"', raw).count() as u64;
             self.value_bytes(written);
             input = &input[read..];
             if let ReadFieldResult::Field { record_end } = result {
                 self.end_field(record_end, false);
             }
+        }
+    }
+
+    /// Looks at the raw bytes the current field took (its ending `,` or `\n` included):
+    /// counts its quotes, and finds a `\r` outside quotes that is not part of a `\r\n`.
+    fn raw_bytes(&mut self, raw: &[u8]) {
+        let field = &mut self.field;
+        let mut bare = field.pending_cr && raw.first().is_some_and(|&b| b != b'\n');
+        let mut at = 0;
+        if !raw.is_empty() {
+            field.pending_cr = false;
+        }
+        for pos in memchr::memchr2_iter(b'"', b'\r', raw) {
+            if bare {
+                break;
+            }
+            if raw[pos] == b'"' {
+                field.quotes += u64::from(field.quoted);
+                continue;
+            }
+            // Inside a quoted value (an odd number of quotes so far) a `\r` is a value's.
+            if field.quoted && field.quotes % 2 == 1 {
+                continue;
+            }
+            match raw.get(pos + 1) {
+                Some(b'\n') => {}
+                Some(_) => (bare, at) = (true, pos),
+                None => field.pending_cr = true,
+            }
+        }
+        if bare {
+            let line = self.line + memchr::memchr_iter(b'\n', &raw[..at]).count() as u64;
+            self.bare_cr(line);
         }
     }
 
@@ -271,18 +309,11 @@ impl CsvShape {
         }
         let value = &self.value[..n];
         let field = &mut self.field;
-        let (line, before_cr) = (field.line, field.last_cr);
         field.len += n as u64;
         field.last_cr = value[n - 1] == b'\r';
-        if field.quoted {
-            return;
-        }
-        if self.stray_quote_line.is_none() && memchr::memchr(b'"', value).is_some() {
-            self.stray_quote_line = Some(line);
-        }
-        // A `\r` followed by more of the value is not part of a `\r\n`.
-        if before_cr || memchr::memchr(b'\r', &value[..n - 1]).is_some() {
-            self.bare_cr(line);
+        if !field.quoted && self.stray_quote_line.is_none() && memchr::memchr(b'"', value).is_some()
+        {
+            self.stray_quote_line = Some(field.line);
         }
     }
 
@@ -303,9 +334,6 @@ impl CsvShape {
                 field.line
             ));
             return;
-        }
-        if !field.quoted && field.last_cr && !record_end {
-            return self.bare_cr(field.line);
         }
         if !record_end {
             return;
@@ -532,6 +560,13 @@ mod tests {
         );
         let r = scan(b"a,b\n1,x\"y\n", 64);
         assert_eq!((r.problem, r.stray_quote_line), (None, Some(2)));
+        // Classic Mac line endings (bare \r) after quoted values, and a \r inside quotes.
+        let p = problem(b"\"a\",\"b\"\r\"1\",\"2\"\r").unwrap();
+        assert!(
+            p.starts_with("line 1 ends with a bare carriage return"),
+            "{p}"
+        );
+        assert_eq!(problem(b"a,b\n\"x\ry\",2\n3,\"z\"\r\n"), None);
         // A quoted newline does not end the record but does count as a line.
         let p = problem(b"a,b\n\"x\ny\",2\n1,2,3\n").unwrap();
         assert!(p.starts_with("line 4 has 3 fields"), "{p}");
