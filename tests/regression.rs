@@ -144,6 +144,31 @@ fn a_worse_regression_model_is_blocked_on_mae_and_rmse() {
 }
 
 #[test]
+fn html_on_a_regression_config_is_exit_2_before_reading_and_writes_nothing() {
+    // The HTML report draws a binary classifier's curves; a regression config must not
+    // get an empty or wrong picture (nor a panic on the missing binary labels).
+    let dir = tempfile::tempdir().unwrap();
+    write_pair(dir.path(), &rows(300, 1.0, 1.0, 5));
+    let cfg = config(dir.path(), "", GATES);
+    let html = dir.path().join("report.html");
+    let out = modelgate()
+        .current_dir(dir.path())
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--html") && err.contains("task: regression"),
+        "{err}"
+    );
+    assert!(!html.exists());
+}
+
+#[test]
 fn slices_below_min_slice_rows_are_skipped_not_judged() {
     let dir = tempfile::tempdir().unwrap();
     write_pair(dir.path(), &rows(120, 1.0, 1.0, 3));

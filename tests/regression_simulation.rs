@@ -12,9 +12,10 @@
 
 use modelgate::metrics::MetricId;
 use modelgate::metrics::regression::{RegressionRows, evaluate_lanes};
+use modelgate::stats::WeightKind;
 use modelgate::stats::bootstrap::BootstrapSpec;
 use modelgate::stats::decision::{Bound, Evidence, decide};
-use modelgate::stats::units::{self, Units, WeightRole};
+use modelgate::stats::units::{self, Units};
 use modelgate::stats::{Interval, z_critical};
 
 /// SplitMix64 with Box–Muller normals, as tests/stats_simulation.rs.
@@ -100,7 +101,7 @@ fn mae_delta(s: &Sample, clustered: bool) -> Interval {
         .map(|i| (s.cand[i] - s.y[i]).abs() - (s.base[i] - s.y[i]).abs())
         .collect();
     let clusters = clustered.then_some((s.cluster.as_slice(), s.clusters));
-    units::paired_mean(&d, None, WeightRole::Sampling, None, 1, clusters, 0.95)[0]
+    units::paired_mean(&d, None, WeightKind::Sampling, None, 1, clusters, 0.95)[0]
         .expect("defined")
         .interval
 }

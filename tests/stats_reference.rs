@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use modelgate::metrics::Ranked;
+use modelgate::stats::WeightKind;
 use modelgate::stats::bootstrap::{p_value_zero, percentile_interval, std_ddof1};
 use modelgate::stats::correction::{Correction, adjust};
-use modelgate::stats::delong::{self, PairedAuc, WeightMode};
+use modelgate::stats::delong::{self, PairedAuc};
 use modelgate::stats::{RowGroups, mcnemar};
 use serde_json::Value;
 
@@ -63,7 +64,7 @@ fn asah() -> Asah {
 }
 
 fn paired(c: &Ranked, b: &Ranked) -> PairedAuc {
-    delong::paired(c, b, RowGroups::ALL, WeightMode::Sampling, 0.95)[0].expect("defined")
+    delong::paired(c, b, RowGroups::ALL, WeightKind::Sampling, 0.95)[0].expect("defined")
 }
 
 #[test]
@@ -105,7 +106,7 @@ fn delong_paired_matches_proc_roc_test() {
     }
     // The printed AUCs (4 decimals) confirm pROC's direction: higher = more likely positive.
     for (name, r) in [("wfns", &d.wfns), ("s100b", &d.s100b), ("ndka", &d.ndka)] {
-        let auc = delong::single(r, RowGroups::ALL, WeightMode::Sampling, 0.95)[0]
+        let auc = delong::single(r, RowGroups::ALL, WeightKind::Sampling, 0.95)[0]
             .expect("defined")
             .auc;
         assert!(
@@ -120,7 +121,7 @@ fn delong_var_cov_ci_match_proc_tests() {
     let d = asah();
     let gold = json("proc-extra.json");
     let one = |r: &Ranked| {
-        delong::single(r, RowGroups::ALL, WeightMode::Sampling, 0.95)[0].expect("defined")
+        delong::single(r, RowGroups::ALL, WeightKind::Sampling, 0.95)[0].expect("defined")
     };
     for (name, r) in [("wfns", &d.wfns), ("s100b", &d.s100b), ("ndka", &d.ndka)] {
         let want = num(&gold["var"][name]);
@@ -166,7 +167,7 @@ fn frequency_weights_equal_duplicated_rows_on_asah() {
         &Ranked::new(&col(1), &y, Some(&w)),
         &Ranked::new(&col(3), &y, Some(&w)),
         RowGroups::ALL,
-        WeightMode::Frequency,
+        WeightKind::Frequency,
         0.95,
     )[0]
     .expect("defined");

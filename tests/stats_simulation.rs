@@ -11,9 +11,10 @@
 //! `cargo test --release --test suite stats_simulation -- --ignored --nocapture`.
 
 use modelgate::metrics::{MetricId, Plan, Ranked};
+use modelgate::stats::WeightKind;
 use modelgate::stats::bootstrap::{self, BootstrapSpec};
 use modelgate::stats::decision::{Bound, Evidence, decide};
-use modelgate::stats::delong::{self, WeightMode};
+use modelgate::stats::delong;
 use modelgate::stats::{Interval, RowGroups, normal_cdf};
 
 /// SplitMix64 with Box–Muller normals: small, seeded, good enough for simulations.
@@ -103,7 +104,7 @@ fn delong_interval_of_auc_delta_covers_95_percent() {
             &s.candidate,
             &s.baseline,
             RowGroups::ALL,
-            WeightMode::Sampling,
+            WeightKind::Sampling,
             0.95,
         )[0]
         .expect("defined");
@@ -151,7 +152,7 @@ fn bootstrap_study(
             &s.candidate,
             &s.baseline,
             RowGroups::ALL,
-            WeightMode::Sampling,
+            WeightKind::Sampling,
             0.95,
         )[0]
         .expect("defined");
@@ -198,7 +199,7 @@ fn significant_gate_rarely_fires_on_equal_models() {
             &s.candidate,
             &s.baseline,
             RowGroups::ALL,
-            WeightMode::Sampling,
+            WeightKind::Sampling,
             0.95,
         )[0]
         .expect("defined");

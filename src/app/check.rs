@@ -79,12 +79,14 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     mlflow_steps.check_candidate(&fetched)?;
     let progress = Progress::new(args.progress);
     progress.stage("reading and pairing the predictions");
-    let html_slice = args
-        .html_slice
-        .as_deref()
-        .map(super::charts::parse_slice)
-        .transpose()?;
-    let mut request = measure::request(&super::skew::without_skew(&spec));
+    let html_slice = args.html_slice.as_deref().map(parse_slice).transpose()?;
+    if args.html.is_some() && spec.task != config::Task::Binary {
+        return Err(Error::Usage(format!(
+            "--html draws a binary classifier's curves; `task: {}` has no HTML report yet (use --json and the Markdown report)",
+            spec.task
+        )));
+    }
+    let mut request = measure::paired_request(&spec);
     if let Some((col, _)) = &html_slice
         && !request
             .slicings
@@ -98,33 +100,22 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
     measure::check_probabilities(&spec, &data)?;
     let warnings: Vec<report::RunWarning> = guard::same_inputs(&spec, &data)?.into_iter().collect();
     guard::check_bootstrap_budget(&spec, &data)?;
-    // Gates against the reference sample have their own inputs and stage (app/drift.rs).
-    let drift_inputs = super::drift::load(&spec)?;
-    let skew = super::skew::load(&spec)?;
+    let extra = measure::Extra::load(&spec)?;
     let Measurements {
         measured,
         metrics,
         methods,
-    } = measure::measure(&super::drift::without_drift(&spec), &data, &mut |stage| {
+    } = measure::measure_all(&spec, &data, &extra, &mut |stage| {
         progress.stage(report::stage_text(&stage))
     });
-    let mut drift_measured = match &drift_inputs {
-        Some(inputs) => super::drift::measure(&spec, &data, inputs),
-        None => Vec::new(),
-    };
-    drift_measured.extend(super::skew::measure(&spec, skew.as_ref()));
-    let measured = super::drift::merge(&spec, measured, drift_measured);
     let slice_rows = match &html_slice {
-        Some(s) => Some(super::charts::slice_rows(&data, s)?),
+        Some(s) => {
+            Some(measure::charts::slice_rows(&data, s).map_err(|e| Error::Usage(e.to_string()))?)
+        }
         None => None,
     };
     let charts = args.html.as_ref().map(|_| {
-        super::charts::charts(
-            &data,
-            spec.threshold,
-            drift_inputs.as_ref().map(super::drift::reference_scores),
-            slice_rows,
-        )
+        measure::charts::charts(&data, spec.threshold, extra.reference_scores(), slice_rows)
     });
     progress.finish();
 
@@ -163,8 +154,8 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         on_nothing_judged: spec.on_nothing_judged,
         warnings,
         origins: fetched.origins(),
-        reference: drift_inputs.as_ref().map(super::drift::reference_file),
-        skew,
+        reference: extra.reference_file(),
+        skew: extra.skew,
         gate_sources: spec
             .gates
             .iter()
@@ -188,10 +179,7 @@ pub fn check(args: &CheckArgs) -> Result<i32, Error> {
         .and_then(|p| publish::html_report_url(&publish::Env::from_process(), p))
     {
         let at = document.sections.len().min(1);
-        document.sections.insert(at, report::Section {
-            priority: 0,
-            markdown: format!("📊 [Charts: the HTML report]({link}) (ROC, precision–recall, calibration, slices, score distributions)"),
-        });
+        document.sections.insert(at, report::html_link(&link));
     }
     let md = document.render();
     if let Some(p) = &args.json {
@@ -293,6 +281,16 @@ fn print_report(run: &Run, md: &str) {
 /// present and not an empty string").
 fn use_color(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
     terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// `--html-slice COL=VALUE` split at the first `=`.
+fn parse_slice(arg: &str) -> Result<(String, String), Error> {
+    match arg.split_once('=') {
+        Some((col, value)) if !col.trim().is_empty() => Ok((col.to_string(), value.to_string())),
+        _ => Err(Error::Usage(format!(
+            "--html-slice {arg:?}: write COLUMN=VALUE, e.g. --html-slice country=MX"
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,10 @@
 //! The commands: wiring the pipeline stages together for `main.rs`.
 
-mod charts;
 mod check;
-mod drift;
 pub mod guard;
 mod metrics_cmd;
 mod mlflow;
 mod progress;
-mod skew;
 mod sql_cmd;
 
 use std::fmt;
@@ -199,12 +196,11 @@ pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
         .print_merged
         .then(|| config::extends::print_merged(&spec));
     let fetched = mlflow::fetch_inputs(&mut spec)?;
-    let mut data = crate::data::load(&measure::request(&skew::without_skew(&spec)))
-        .map_err(|e| fetched.relabel_error(e))?;
+    let mut data =
+        crate::data::load(&measure::paired_request(&spec)).map_err(|e| fetched.relabel_error(e))?;
     fetched.relabel(&mut data);
     // The reference sample and the skew files are read and checked like in `check`.
-    let drift_inputs = drift::load(&spec)?;
-    let skew = skew::load(&spec)?;
+    let extra = measure::Extra::load(&spec)?;
     if let Some(merged) = merged {
         return Ok(merged.trim_end().to_string());
     }
@@ -226,10 +222,10 @@ pub fn validate(args: &ValidateArgs) -> Result<String, Error> {
             s.columns.join("×")
         ));
     }
-    if let Some(r) = drift_inputs.as_ref().map(drift::reference_file) {
+    if let Some(r) = extra.reference_file() {
         msg.push_str(&format!("; reference {} rows", r.rows));
     }
-    if let Some(s) = &skew {
+    if let Some(s) = &extra.skew {
         msg.push_str(&format!(
             "; skew: {} feature(s) over {} id(s) ({} offline rows, {} online rows)",
             s.features.len(),

@@ -241,17 +241,6 @@ impl Default for BootstrapConfig {
     }
 }
 
-/// How sample weights enter variance estimates.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WeightKind {
-    /// Survey / importance weights: sandwich variance.
-    #[default]
-    Sampling,
-    /// Each weight is a count of identical rows.
-    Frequency,
-}
-
 /// One gate entry.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -380,6 +369,7 @@ impl OneOrMany {
 }
 
 /// What the data must show for a gate to pass: one type from the config to the decision.
+pub use crate::stats::WeightKind;
 pub use crate::stats::decision::Evidence;
 
 /// Which statistical test gives a gate's interval and p-value.

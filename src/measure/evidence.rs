@@ -9,7 +9,7 @@ use crate::config::{GateSpec, Spec, Task, Test, WeightKind};
 use crate::data::{self, DataError, Paired, Slicing};
 use crate::metrics::{self, Groups, MetricId, Ranked, Table, Value};
 use crate::stats::bootstrap::{self, BootstrapResult};
-use crate::stats::delong::{self, Auc, PairedAuc, WeightMode};
+use crate::stats::delong::{self, Auc, PairedAuc};
 use crate::stats::mcnemar::{self, McNemar, Target};
 use crate::stats::units;
 use crate::stats::{RowGroups, Undefined};
@@ -134,10 +134,7 @@ pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> 
         .baseline
         .as_ref()
         .map(|b| Ranked::new(b, &data.positive, weight));
-    let mode = match spec.weights {
-        WeightKind::Sampling => WeightMode::Sampling,
-        WeightKind::Frequency => WeightMode::Frequency,
-    };
+    let mode = spec.weights;
     let plan = Plan::of(spec, probabilities(data));
 
     let mut measured: Vec<Vec<Measured>> = vec![Vec::new(); spec.gates.len()];

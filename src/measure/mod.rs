@@ -6,14 +6,19 @@
 //! every slicing's metric table, DeLong and bootstrap reuse that order. Nothing here writes
 //! English: the methods used are [`Methods`], progress is a [`Stage`]; `report` words them.
 
+pub mod charts;
 mod compare;
+pub mod drift;
 mod evidence;
 pub mod plan;
 mod regression;
+pub mod skew;
 
 pub use evidence::{check_probabilities, evaluate, measure, slice_keys, table_rows};
 pub use plan::{Plan, request};
 
+use crate::config::Spec;
+use crate::data::{DataError, FileInfo, Paired};
 use crate::metrics::{MetricId, Undefined, Value};
 use crate::stats::Interval;
 use crate::stats::mcnemar::McNemar;
@@ -220,4 +225,67 @@ pub enum Stage<'a> {
         /// The slicing.
         by: &'a [String],
     },
+}
+
+/// The inputs besides the paired rows: the reference sample (gates `against: reference`)
+/// and the training–serving skew files (`skew:`), read and checked before anything is
+/// measured.
+pub struct Extra {
+    /// The reference sample and the compared feature columns, when a gate needs them.
+    pub reference: Option<drift::Inputs>,
+    /// The compared offline and online features, when `skew:` is configured.
+    pub skew: Option<skew::SkewSummary>,
+}
+
+impl Extra {
+    /// Reads the reference sample and the skew files `spec` names (exit-2 errors name the
+    /// file, column and rows).
+    pub fn load(spec: &Spec) -> Result<Extra, DataError> {
+        Ok(Extra {
+            reference: drift::load(spec)?,
+            skew: skew::load(spec)?,
+        })
+    }
+
+    /// The reference file as read, for the report's inputs.
+    pub fn reference_file(&self) -> Option<FileInfo> {
+        self.reference.as_ref().map(drift::reference_file)
+    }
+
+    /// The reference sample's scores, for the HTML histogram.
+    pub fn reference_scores(&self) -> Option<&[f64]> {
+        self.reference.as_ref().map(drift::reference_scores)
+    }
+}
+
+/// What to read as paired rows for `spec`: its slicings, without the skew gates'
+/// `by: feature` (no column of the predictions).
+pub fn paired_request(spec: &Spec) -> crate::data::Request {
+    request(&skew::without_skew(spec))
+}
+
+/// Measures every gate of `spec` in spec order: the gates on the paired rows
+/// ([`measure`]), then those against the reference ([`drift`]) and the skew gates
+/// ([`skew`]), put back in their places.
+pub fn measure_all(
+    spec: &Spec,
+    data: &Paired,
+    extra: &Extra,
+    stage: &mut dyn FnMut(Stage<'_>),
+) -> Measurements {
+    let Measurements {
+        measured,
+        metrics,
+        methods,
+    } = measure(&drift::without_drift(spec), data, stage);
+    let mut elsewhere = match &extra.reference {
+        Some(inputs) => drift::measure(spec, data, inputs),
+        None => Vec::new(),
+    };
+    elsewhere.extend(skew::measure(spec, extra.skew.as_ref()));
+    Measurements {
+        measured: drift::merge(spec, measured, elsewhere),
+        metrics,
+        methods,
+    }
 }

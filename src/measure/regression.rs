@@ -22,7 +22,7 @@ use crate::metrics::regression::{self, ByError, RegressionRows};
 use crate::metrics::{self, MetricId, Table};
 use crate::stats::Interval;
 use crate::stats::bootstrap::{BootstrapResult, BootstrapSpec};
-use crate::stats::units::{self, MeanInterval, Units, WeightRole};
+use crate::stats::units::{self, MeanInterval, Units};
 use crate::stats::z_critical;
 
 /// Measures a regression spec on regression data (see the module docs).
@@ -66,10 +66,7 @@ pub(super) fn measure(
         .clusters
         .as_ref()
         .map(|c| (c.codes.as_slice(), c.count));
-    let role = match spec.weights {
-        WeightKind::Sampling => WeightRole::Sampling,
-        WeightKind::Frequency => WeightRole::Frequency,
-    };
+    let role = spec.weights;
 
     let mut measured: Vec<Vec<Measured>> = vec![Vec::new(); spec.gates.len()];
     let mut rows: Vec<MetricsRow> = Vec::new();
@@ -186,7 +183,7 @@ fn mean_loss_intervals(
     codes: Option<&[u32]>,
     count: usize,
     clusters: Option<(&[u32], usize)>,
-    role: WeightRole,
+    role: WeightKind,
     spec: &Spec,
 ) -> Option<MeanLosses> {
     regression::row_loss(metric, 0.0, 0.0)?;

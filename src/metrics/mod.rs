@@ -14,9 +14,9 @@ mod id;
 mod lanes;
 pub mod multiclass;
 mod ranked;
-pub mod skew;
-pub mod regression;
 pub mod ranking;
+pub mod regression;
+pub mod skew;
 mod stream;
 
 pub use crate::task::Task;

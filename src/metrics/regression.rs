@@ -411,6 +411,8 @@ struct Needs {
 /// `Σv(x − c)² − W(x̄ − c)²` around the data's means `c` (so no cancellation); with the
 /// median in the plan each lane is a full [`evaluate`]. Values agree with [`evaluate`] with
 /// the same multipliers to rounding (tested).
+// Lane loops index several parallel sum arrays by the same lane.
+#[allow(clippy::needless_range_loop)]
 pub fn evaluate_lanes(
     rows: &RegressionRows<'_>,
     sorted: Option<&ByError>,

@@ -32,11 +32,7 @@ pub struct Annotation {
 /// what blocks the run, `::warning` for what does not.
 pub fn annotations(run: &Run) -> Vec<Annotation> {
     let level = |blocks: bool| {
-        if blocks {
-            Level::Error
-        } else {
-            Level::Warning
-        }
+        if blocks { Level::Error } else { Level::Warning }
     };
     let unjudged = run.not_judged.iter().map(|n| Annotation {
         level: level(n.severity == Severity::Block && run.blocked_by_nothing_judged()),
@@ -233,4 +229,3 @@ pub fn explain(spec: &Spec, run: &Run, id: &str) -> String {
     }
     s
 }
-

@@ -4,7 +4,7 @@
 //! anywhere, so it reads offline as a CI artifact.
 //!
 //! This module turns numbers into pixel coordinates and tick labels; all markup is in the
-//! minijinja template `templates/report.html.j2` (HTML auto-escaping on, so a slice value
+//! minijinja template `jinja/report.html.j2` (HTML auto-escaping on, so a slice value
 //! from the data is text, never markup).
 //!
 //! Size budget ([`SIZE_BUDGET`]): every curve is downsampled to at most [`CURVE_CAP`]
@@ -20,74 +20,21 @@ use super::{Run, not_judged_text, slice_label};
 use super::{num, reason};
 use crate::config::Rule;
 use crate::gate::{Outcome, Status, Verdict};
+use crate::measure::charts::{
+    CALIBRATION_BINS, CURVE_CAP, Charts, HISTOGRAM_BINS, ModelCharts, SliceCharts,
+};
 use crate::metrics::Direction;
-use crate::metrics::curves::{CalibrationBin, Curve};
+use crate::metrics::curves::Curve;
 
-const TEMPLATE: &str = include_str!("templates/report.html.j2");
+const TEMPLATE: &str = include_str!("jinja/report.html.j2");
 
 /// Largest HTML report in bytes for any number of rows: curves are capped at
 /// [`CURVE_CAP`] points and the forest plot at [`FOREST_ROWS`] slices per gate. The gate
 /// table grows with the number of gates and slices (bounded by `max_slices`).
 pub const SIZE_BUDGET: usize = 1 << 20;
 
-/// Most points drawn per curve.
-pub const CURVE_CAP: usize = 2_500;
-
-/// The downsampling tolerance asked for, in the curve's units (its axes span 0 to 1):
-/// a fifth of a pixel at the charts' size.
-pub const CURVE_TOLERANCE: f64 = 5e-4;
-
 /// Most slices drawn per gate in the forest plot (worst first); the table lists all.
 pub const FOREST_ROWS: usize = 60;
-
-/// Score histogram bins.
-pub const HISTOGRAM_BINS: usize = 40;
-
-/// Reliability diagram bins.
-pub const CALIBRATION_BINS: usize = 10;
-
-/// The pictures of one model.
-#[derive(Debug, Clone)]
-pub struct ModelCharts {
-    /// ROC curve `(fpr, tpr)`, when both classes are present.
-    pub roc: Option<Curve>,
-    /// Precision–recall curve `(recall, precision)`, when there are positives.
-    pub pr: Option<Curve>,
-    /// `(fpr, tpr, precision)` at the threshold.
-    pub operating: (f64, f64, f64),
-    /// Reliability bins (empty when the scores are not probabilities).
-    pub calibration: Vec<CalibrationBin>,
-    /// Shares of the scores in [`HISTOGRAM_BINS`] bins of [`Charts::score_range`].
-    pub histogram: Vec<f64>,
-}
-
-/// Everything the charts draw besides the outcomes.
-#[derive(Debug, Clone)]
-pub struct Charts {
-    /// The candidate's pictures.
-    pub candidate: ModelCharts,
-    /// The baseline's, when there is a baseline.
-    pub baseline: Option<ModelCharts>,
-    /// The range the histograms cover (both models' smallest and largest score).
-    pub score_range: (f64, f64),
-    /// True when every score is a probability (the reliability diagram needs that).
-    pub probabilities: bool,
-    /// The reference sample's score histogram over `score_range`, when one was read.
-    pub reference_histogram: Option<Vec<f64>>,
-    /// The curves of one chosen slice (`--html-slice`), drawn beside the overall ones.
-    pub slice: Option<SliceCharts>,
-}
-
-/// The ROC and precision–recall curves of one slice.
-#[derive(Debug, Clone)]
-pub struct SliceCharts {
-    /// `country=MX` (not escaped).
-    pub label: String,
-    /// Rows in the slice.
-    pub rows: usize,
-    /// Both models' pictures on the slice's rows.
-    pub charts: Box<Charts>,
-}
 
 // Chart geometry (pixels).
 const W: f64 = 440.0;
@@ -767,7 +714,7 @@ struct SkewTableExample {
     online: String,
 }
 
-fn skew_table(s: &super::SkewSummary) -> SkewTable {
+fn skew_table(s: &crate::measure::skew::SkewSummary) -> SkewTable {
     use crate::metrics::skew::{SkewKind, SkewUndefined};
     let worst = s.worst();
     let pct = |r: Result<f64, SkewUndefined>, of: u64| match r {

@@ -377,7 +377,7 @@ pub fn result_json(run: &Run) -> String {
 
 /// The `skew` object: the id column and every feature's counts, rates and examples, in
 /// config order (the files are under `inputs`).
-fn skew_json(s: &super::SkewSummary) -> Obj {
+fn skew_json(s: &crate::measure::skew::SkewSummary) -> Obj {
     use crate::metrics::skew::SkewKind;
     let features = s
         .features

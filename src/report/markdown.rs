@@ -11,7 +11,7 @@ use super::{num, reason};
 use crate::config::{Rule, Severity};
 use crate::gate::{Outcome, Status, Verdict};
 
-const TEMPLATE: &str = include_str!("templates/report.md.j2");
+const TEMPLATE: &str = include_str!("jinja/report.md.j2");
 
 /// Section order and budget priority: higher numbers are dropped first.
 const BLOCKS: &[(&str, u8)] = &[
@@ -586,7 +586,7 @@ struct SkewRow {
 }
 
 fn skew_block(
-    s: &super::SkewSummary,
+    s: &crate::measure::skew::SkewSummary,
     file: &dyn Fn(&crate::data::FileInfo, Option<&super::InputOrigin>) -> String,
 ) -> SkewBlock {
     use crate::metrics::skew::SkewKind;

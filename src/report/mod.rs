@@ -1,7 +1,7 @@
 //! Report: outcomes in; Markdown, JSON, JUnit XML and OpenMetrics text out.
 //!
 //! Everything here is pure text rendering: no files, no HTTP. The Markdown comes from a
-//! minijinja template embedded from `src/report/templates/`, and is produced as a
+//! minijinja template embedded from `src/report/jinja/`, and is produced as a
 //! [`Document`] of prioritised sections so that a size budget can drop the least
 //! important ones first.
 
@@ -18,11 +18,8 @@ mod terminal;
 mod words;
 
 pub use budget::{Document, Section};
-pub use html::{
-    CALIBRATION_BINS, CURVE_CAP, CURVE_TOLERANCE, Charts, HISTOGRAM_BINS, ModelCharts, SIZE_BUDGET,
-    SliceCharts, html,
-};
 pub use console::{Annotation, Level, annotations, explain, summary};
+pub use html::{SIZE_BUDGET, html};
 pub use json::{metrics_document, result_json};
 pub use junit::junit_xml;
 pub use markdown::markdown;
@@ -81,29 +78,7 @@ pub struct Run {
     /// The reference sample read for gates `against: reference`, if any.
     pub reference: Option<FileInfo>,
     /// The training–serving skew comparison (`skew:`), if configured.
-    pub skew: Option<SkewSummary>,
-}
-
-/// The training–serving skew of every compared feature, with the files compared.
-#[derive(Debug, Clone)]
-pub struct SkewSummary {
-    /// The offline feature file.
-    pub offline: FileInfo,
-    /// The online (logged) feature file.
-    pub online: FileInfo,
-    /// The id column pairing them.
-    pub id: String,
-    /// Each feature's skew, in config order.
-    pub features: Vec<crate::metrics::skew::FeatureSkew>,
-}
-
-impl SkewSummary {
-    /// The features that disagree anywhere, worst first (ties in config order).
-    pub fn worst(&self) -> Vec<&crate::metrics::skew::FeatureSkew> {
-        let mut v: Vec<_> = self.features.iter().filter(|f| f.badness() > 0.0).collect();
-        v.sort_by(|a, b| b.badness().total_cmp(&a.badness()));
-        v
-    }
+    pub skew: Option<crate::measure::skew::SkewSummary>,
 }
 
 /// An input read from an MLflow run or model version instead of a local path.
@@ -354,4 +329,14 @@ pub fn waiver_text(w: &crate::gate::waive::Applied) -> String {
         "waived by {} until {} ({left}): {}",
         w.owner, w.expires, w.reason
     )
+}
+
+/// The comment's line linking to the HTML report at `link` (a URL the CI gives).
+pub fn html_link(link: &str) -> Section {
+    Section {
+        priority: 0,
+        markdown: format!(
+            "📊 [Charts: the HTML report]({link}) (ROC, precision–recall, calibration, slices, score distributions)"
+        ),
+    }
 }

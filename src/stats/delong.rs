@@ -5,23 +5,10 @@
 //! Placement values: a positive's `V10` is the weight of negatives scored below it plus half
 //! the tied negatives, over the negative weight; a negative's `V01` is the weight of
 //! positives scored above it plus half the tied, over the positive weight. The AUC is the
-//! weighted mean of either set; its variance comes from their spread (see [`WeightMode`]).
+//! weighted mean of either set; its variance comes from their spread (see [`WeightKind`]).
 
-use super::{Interval, RowGroups, Undefined, normal_cdf, z_critical};
+use super::{Interval, RowGroups, Undefined, WeightKind, normal_cdf, z_critical};
 use crate::metrics::Ranked;
-
-/// How sample weights enter the variance. Both reduce to DeLong's with unit weights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum WeightMode {
-    /// Sampling (probability) weights, sandwich variance:
-    /// `var(A) = m/(m−1)·Σᵢ wᵢ²(V10ᵢ − A)²/W_P² + n/(n−1)·Σⱼ wⱼ²(V01ⱼ − A)²/W_N²`, with
-    /// `m`, `n` the positive and negative rows of non-zero weight.
-    #[default]
-    Sampling,
-    /// Frequency weights (a weight counts identical rows):
-    /// `var(A) = S10/W_P + S01/W_N`, `S10 = Σᵢ wᵢ(V10ᵢ − A)²/(W_P − 1)`.
-    Frequency,
-}
 
 /// One model's AUC with its DeLong variance and Wald interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,7 +57,7 @@ pub struct PairedAuc {
 pub fn single(
     ranked: &Ranked,
     groups: RowGroups<'_>,
-    mode: WeightMode,
+    mode: WeightKind,
     confidence: f64,
 ) -> Vec<Result<Auc, Undefined>> {
     let codes = groups.sorted_for(ranked);
@@ -109,7 +96,7 @@ pub fn paired(
     candidate: &Ranked,
     baseline: &Ranked,
     groups: RowGroups<'_>,
-    mode: WeightMode,
+    mode: WeightKind,
     confidence: f64,
 ) -> Vec<Result<PairedAuc, Undefined>> {
     assert_eq!(
@@ -180,10 +167,10 @@ pub fn paired(
 
 /// Per-row weight multiplier of the squared deviations.
 #[inline]
-fn weight_factor(mode: WeightMode, w: f64) -> f64 {
+fn weight_factor(mode: WeightKind, w: f64) -> f64 {
     match mode {
-        WeightMode::Sampling => w * w,
-        WeightMode::Frequency => w,
+        WeightKind::Sampling => w * w,
+        WeightKind::Frequency => w,
     }
 }
 
@@ -239,7 +226,7 @@ struct GroupTotals {
 impl GroupTotals {
     /// The factors that turn the positive and negative sums of squares into variance
     /// terms, or why the variance is undefined.
-    fn factors(&self, mode: WeightMode) -> Result<(f64, f64), Undefined> {
+    fn factors(&self, mode: WeightKind) -> Result<(f64, f64), Undefined> {
         if self.m == 0 || self.wp <= 0.0 {
             return Err(Undefined::NoPositives);
         }
@@ -247,7 +234,7 @@ impl GroupTotals {
             return Err(Undefined::NoNegatives);
         }
         match mode {
-            WeightMode::Sampling => {
+            WeightKind::Sampling => {
                 if self.m < 2 {
                     return Err(Undefined::SinglePositive);
                 }
@@ -260,7 +247,7 @@ impl GroupTotals {
                     n / (n - 1.0) / (self.wn * self.wn),
                 ))
             }
-            WeightMode::Frequency => {
+            WeightKind::Frequency => {
                 if self.wp <= 1.0 {
                     return Err(Undefined::SinglePositive);
                 }
@@ -420,7 +407,7 @@ mod tests {
             .map(|&p| ((lcg(&mut s) + if p { 0.3 } else { 0.0 }) * 10.0).floor())
             .collect();
         let (a, var) = brute(&sc, &y);
-        for mode in [WeightMode::Sampling, WeightMode::Frequency] {
+        for mode in [WeightKind::Sampling, WeightKind::Frequency] {
             let out = single(&rank(&sc, &y, None), RowGroups::ALL, mode, 0.95);
             let got = out[0].expect("defined");
             assert!((got.auc - a).abs() < 1e-14, "{} vs {a}", got.auc);
@@ -435,7 +422,7 @@ mod tests {
         let got = single(
             &rank(&sc, &y, Some(&ones)),
             RowGroups::ALL,
-            WeightMode::Sampling,
+            WeightKind::Sampling,
             0.95,
         )[0]
         .expect("defined");
@@ -459,7 +446,7 @@ mod tests {
         let got = single(
             &rank(&sc, &y, Some(&w)),
             RowGroups::ALL,
-            WeightMode::Frequency,
+            WeightKind::Frequency,
             0.95,
         )[0]
         .expect("defined");
@@ -468,7 +455,7 @@ mod tests {
         let samp = single(
             &rank(&sc, &y, Some(&w)),
             RowGroups::ALL,
-            WeightMode::Sampling,
+            WeightKind::Sampling,
             0.95,
         )[0]
         .expect("defined");
@@ -487,7 +474,7 @@ mod tests {
                 codes: Some(&codes),
                 count: 5,
             },
-            WeightMode::Sampling,
+            WeightKind::Sampling,
             0.95,
         );
         // Group 0: rows 0, 1, 4, 5 → AUC 1, variance 0.
@@ -507,7 +494,7 @@ mod tests {
         let sc = [0.9, 0.1, 0.8, 0.3, 0.7, 0.2, 0.6];
         let y = [true, false, true, false, false, true, true];
         let r = rank(&sc, &y, None);
-        let p = paired(&r, &r, RowGroups::ALL, WeightMode::Sampling, 0.95)[0].expect("defined");
+        let p = paired(&r, &r, RowGroups::ALL, WeightKind::Sampling, 0.95)[0].expect("defined");
         assert_eq!((p.delta, p.z, p.p_value), (0.0, 0.0, 1.0));
         assert!(p.se.abs() < 1e-9 && p.interval.lo <= 0.0 && p.interval.hi >= 0.0);
     }

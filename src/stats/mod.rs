@@ -21,8 +21,8 @@ pub mod decision;
 pub mod delong;
 pub mod mcnemar;
 pub mod resample;
-pub mod units;
 pub mod task_bootstrap;
+pub mod units;
 
 use crate::metrics::Ranked;
 
@@ -33,6 +33,23 @@ pub struct Interval {
     pub lo: f64,
     /// Upper end.
     pub hi: f64,
+}
+
+/// How sample weights enter variances (docs/contract.md §3); the config key `weights:`.
+/// Both reduce to the unweighted formulas with unit weights.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightKind {
+    /// Survey / importance (probability) weights: sandwich variances, e.g. DeLong's
+    /// `var(A) = m/(m−1)·Σᵢ wᵢ²(V10ᵢ − A)²/W_P² + n/(n−1)·Σⱼ wⱼ²(V01ⱼ − A)²/W_N²`, with
+    /// `m`, `n` the positive and negative rows of non-zero weight; units are the rows (or
+    /// clusters).
+    #[default]
+    Sampling,
+    /// Each weight counts identical rows: DeLong's `var(A) = S10/W_P + S01/W_N`,
+    /// `S10 = Σᵢ wᵢ(V10ᵢ − A)²/(W_P − 1)`; without clusters the units are the rows the
+    /// weights stand for.
+    Frequency,
 }
 
 /// Why a statistic has no value on some rows.

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 
 use super::bootstrap::{BootstrapResult, BootstrapSpec, Cell, Estimate, p_value_zero};
 use super::resample::{self, LANES};
-use super::{Interval, z_critical};
+use super::{Interval, WeightKind, z_critical};
 use crate::metrics::Value;
 
 /// What one bootstrap draw resamples.
@@ -157,16 +157,6 @@ pub struct MeanInterval {
     pub interval: Interval,
 }
 
-/// How weights count in [`paired_mean`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WeightRole {
-    /// Sampling weights (or none): units are the rows (or clusters).
-    Sampling,
-    /// Each weight counts identical rows: without clusters the units are the rows they
-    /// stand for.
-    Frequency,
-}
-
 /// Per group, the weighted mean of `x` (a per-row loss, or the per-row difference of two
 /// models' losses: the paired comparison) with its standard error and normal interval:
 ///
@@ -180,7 +170,7 @@ pub enum WeightRole {
 pub fn paired_mean(
     x: &[f64],
     weight: Option<&[f64]>,
-    role: WeightRole,
+    role: WeightKind,
     codes: Option<&[u32]>,
     groups: usize,
     clusters: Option<(&[u32], usize)>,
@@ -213,11 +203,11 @@ pub fn paired_mean(
                 let g = g_of(i);
                 let r = x[i] - mean[g];
                 match role {
-                    WeightRole::Sampling => {
+                    WeightKind::Sampling => {
                         var[g] += (w_of(i) * r) * (w_of(i) * r);
                         units[g] += f64::from(u8::from(w_of(i) > 0.0));
                     }
-                    WeightRole::Frequency => {
+                    WeightKind::Frequency => {
                         var[g] += w_of(i) * r * r;
                         units[g] += w_of(i);
                     }
@@ -225,8 +215,8 @@ pub fn paired_mean(
             }
             for g in 0..groups {
                 var[g] = match role {
-                    WeightRole::Sampling => var[g] / (sw[g] * sw[g]) * units[g] / (units[g] - 1.0),
-                    WeightRole::Frequency => var[g] / (sw[g] * (sw[g] - 1.0)),
+                    WeightKind::Sampling => var[g] / (sw[g] * sw[g]) * units[g] / (units[g] - 1.0),
+                    WeightKind::Frequency => var[g] / (sw[g] * (sw[g] - 1.0)),
                 };
             }
         }
@@ -275,7 +265,7 @@ mod tests {
     #[test]
     fn unweighted_rows_give_the_paired_t_standard_error() {
         let x = [1.0, 2.0, 4.0, 7.0];
-        let m = paired_mean(&x, None, WeightRole::Sampling, None, 1, None, 0.95)[0].unwrap();
+        let m = paired_mean(&x, None, WeightKind::Sampling, None, 1, None, 0.95)[0].unwrap();
         let mean = 3.5;
         let s2 = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / 3.0;
         assert!((m.mean - mean).abs() < 1e-15);
@@ -286,17 +276,17 @@ mod tests {
     fn frequency_weights_equal_expanded_rows_and_singleton_clusters_equal_rows() {
         let x = [1.0, 2.0, 4.0];
         let w = [2.0, 1.0, 3.0];
-        let f = paired_mean(&x, Some(&w), WeightRole::Frequency, None, 1, None, 0.9)[0].unwrap();
+        let f = paired_mean(&x, Some(&w), WeightKind::Frequency, None, 1, None, 0.9)[0].unwrap();
         let expanded = [1.0, 1.0, 2.0, 4.0, 4.0, 4.0];
-        let e = paired_mean(&expanded, None, WeightRole::Sampling, None, 1, None, 0.9)[0].unwrap();
+        let e = paired_mean(&expanded, None, WeightKind::Sampling, None, 1, None, 0.9)[0].unwrap();
         assert!((f.se - e.se).abs() < 1e-14 && (f.mean - e.mean).abs() < 1e-15);
         let codes = [0u32, 1, 2, 3];
         let y = [1.0, 2.0, 4.0, 7.0];
-        let rows = paired_mean(&y, None, WeightRole::Sampling, None, 1, None, 0.95)[0].unwrap();
+        let rows = paired_mean(&y, None, WeightKind::Sampling, None, 1, None, 0.95)[0].unwrap();
         let cl = paired_mean(
             &y,
             None,
-            WeightRole::Sampling,
+            WeightKind::Sampling,
             None,
             1,
             Some((&codes, 4)),
@@ -312,7 +302,7 @@ mod tests {
         let r = paired_mean(
             &[1.0, 2.0, 3.0],
             None,
-            WeightRole::Sampling,
+            WeightKind::Sampling,
             None,
             1,
             Some((&cl, 1)),

@@ -2,18 +2,39 @@
 //! id and compared per feature; gates on `skew_*` metrics with `by: feature` judge each
 //! feature as a slice `feature=<name>`.
 //!
-//! Like the gates against the reference (`drift.rs`), these gates have their own inputs:
-//! they are taken out of the measuring stage's spec and measured here, before judging.
+//! Like the gates against the reference ([`super::drift`]), these gates have their own inputs:
+//! [`super::measure_all`] takes them out of the spec for the paired rows and measures them here.
 
+use super::{Estimate, Measured};
 use crate::config::{SKEW_BY, Spec};
-use crate::data::{self, DataError, Feature};
-use crate::measure::{Estimate, Measured};
+use crate::data::{self, DataError, Feature, FileInfo};
 use crate::metrics::Undefined;
 use crate::metrics::skew::{self as metric, FeatureSkew};
-use crate::report::SkewSummary;
+
+/// The training–serving skew of every compared feature, with the files compared.
+#[derive(Debug, Clone)]
+pub struct SkewSummary {
+    /// The offline feature file.
+    pub offline: FileInfo,
+    /// The online (logged) feature file.
+    pub online: FileInfo,
+    /// The id column pairing them.
+    pub id: String,
+    /// Each feature's skew, in config order.
+    pub features: Vec<crate::metrics::skew::FeatureSkew>,
+}
+
+impl SkewSummary {
+    /// The features that disagree anywhere, worst first (ties in config order).
+    pub fn worst(&self) -> Vec<&crate::metrics::skew::FeatureSkew> {
+        let mut v: Vec<_> = self.features.iter().filter(|f| f.badness() > 0.0).collect();
+        v.sort_by(|a, b| b.badness().total_cmp(&a.badness()));
+        v
+    }
+}
 
 /// Reads and compares the `skew:` files; `None` without a `skew:` block.
-pub(crate) fn load(spec: &Spec) -> Result<Option<SkewSummary>, DataError> {
+pub fn load(spec: &Spec) -> Result<Option<SkewSummary>, DataError> {
     let Some(s) = &spec.skew else {
         return Ok(None);
     };
@@ -52,7 +73,7 @@ pub(crate) fn load(spec: &Spec) -> Result<Option<SkewSummary>, DataError> {
 }
 
 /// The spec without the skew gates: their `by: feature` is no column of the predictions.
-pub(crate) fn without_skew(spec: &Spec) -> Spec {
+pub fn without_skew(spec: &Spec) -> Spec {
     let mut s = spec.clone();
     s.gates.retain(|g| !g.metric.is_skew());
     s
@@ -60,7 +81,7 @@ pub(crate) fn without_skew(spec: &Spec) -> Spec {
 
 /// The measurements of every skew gate, by gate index in `spec.gates`: one slice per
 /// feature, in config order.
-pub(crate) fn measure(spec: &Spec, skew: Option<&SkewSummary>) -> Vec<(usize, Vec<Measured>)> {
+pub fn measure(spec: &Spec, skew: Option<&SkewSummary>) -> Vec<(usize, Vec<Measured>)> {
     let Some(skew) = skew else {
         return Vec::new();
     };

@@ -6,14 +6,67 @@
 
 use crate::data::Paired;
 use crate::metrics::Ranked;
-use crate::metrics::curves::{self, downsample};
-use crate::report::{
-    CALIBRATION_BINS, CURVE_CAP, CURVE_TOLERANCE, Charts, HISTOGRAM_BINS, ModelCharts, SliceCharts,
-};
+use crate::metrics::curves::{self, CalibrationBin, Curve, downsample};
+
+/// Most points drawn per curve.
+pub const CURVE_CAP: usize = 2_500;
+
+/// The downsampling tolerance asked for, in the curve's units (its axes span 0 to 1):
+/// a fifth of a pixel at the charts' size.
+pub const CURVE_TOLERANCE: f64 = 5e-4;
+
+/// Score histogram bins.
+pub const HISTOGRAM_BINS: usize = 40;
+
+/// Reliability diagram bins.
+pub const CALIBRATION_BINS: usize = 10;
+
+/// The pictures of one model.
+#[derive(Debug, Clone)]
+pub struct ModelCharts {
+    /// ROC curve `(fpr, tpr)`, when both classes are present.
+    pub roc: Option<Curve>,
+    /// Precision–recall curve `(recall, precision)`, when there are positives.
+    pub pr: Option<Curve>,
+    /// `(fpr, tpr, precision)` at the threshold.
+    pub operating: (f64, f64, f64),
+    /// Reliability bins (empty when the scores are not probabilities).
+    pub calibration: Vec<CalibrationBin>,
+    /// Shares of the scores in [`HISTOGRAM_BINS`] bins of [`Charts::score_range`].
+    pub histogram: Vec<f64>,
+}
+
+/// Everything the charts draw besides the outcomes.
+#[derive(Debug, Clone)]
+pub struct Charts {
+    /// The candidate's pictures.
+    pub candidate: ModelCharts,
+    /// The baseline's, when there is a baseline.
+    pub baseline: Option<ModelCharts>,
+    /// The range the histograms cover (both models' smallest and largest score).
+    pub score_range: (f64, f64),
+    /// True when every score is a probability (the reliability diagram needs that).
+    pub probabilities: bool,
+    /// The reference sample's score histogram over `score_range`, when one was read.
+    pub reference_histogram: Option<Vec<f64>>,
+    /// The curves of one chosen slice (`--html-slice`), drawn beside the overall ones.
+    pub slice: Option<SliceCharts>,
+}
+
+/// The ROC and precision–recall curves of one slice.
+#[derive(Debug, Clone)]
+pub struct SliceCharts {
+    /// `country=MX` (not escaped).
+    pub label: String,
+    /// Rows in the slice.
+    pub rows: usize,
+    /// Both models' pictures on the slice's rows.
+    pub charts: Box<Charts>,
+}
 
 /// The charts of both models at `threshold`; with the reference sample's scores their
 /// histogram too, and with `slice` (`--html-slice`) the curves of that slice's rows.
-pub(crate) fn charts(
+pub fn charts(
     data: &Paired,
     threshold: f64,
     reference: Option<&[f64]>,
@@ -92,26 +145,16 @@ fn charts_of(data: &Paired, threshold: f64, reference: Option<&[f64]>) -> Charts
     }
 }
 
-/// `--html-slice COL=VALUE` split at the first `=`.
-pub(crate) fn parse_slice(arg: &str) -> Result<(String, String), super::Error> {
-    match arg.split_once('=') {
-        Some((col, value)) if !col.trim().is_empty() => Ok((col.to_string(), value.to_string())),
-        _ => Err(super::Error::Usage(format!(
-            "--html-slice {arg:?}: write COLUMN=VALUE, e.g. --html-slice country=MX"
-        ))),
-    }
-}
-
 /// The label and rows of the slice `col=value` (its slicing was requested when loading).
-pub(crate) fn slice_rows(
+pub fn slice_rows(
     data: &Paired,
     (col, value): &(String, String),
-) -> Result<(String, Vec<usize>), super::Error> {
+) -> Result<(String, Vec<usize>), SliceError> {
     let columns = [col.clone()];
     let Some(s) = data.slicing(&columns) else {
-        return Err(super::Error::Usage(format!(
-            "--html-slice: the column `{col}` was not read"
-        )));
+        return Err(SliceError::NotRead {
+            column: col.clone(),
+        });
     };
     let Some(code) = s
         .keys
@@ -124,11 +167,12 @@ pub(crate) fn slice_rows(
             .take(10)
             .map(|k| format!("{:?}", k.first().and_then(|v| v.as_deref()).unwrap_or("")))
             .collect();
-        return Err(super::Error::Usage(format!(
-            "--html-slice {col}={value:?}: no row has that value; `{col}` holds {}{}",
-            values.join(", "),
-            if s.len() > 10 { ", …" } else { "" }
-        )));
+        return Err(SliceError::NoSuchValue {
+            column: col.clone(),
+            value: value.clone(),
+            values: values.join(", "),
+            more: if s.len() > 10 { ", …" } else { "" },
+        });
     };
     let rows: Vec<usize> = s
         .codes
@@ -138,4 +182,29 @@ pub(crate) fn slice_rows(
         .map(|(i, _)| i)
         .collect();
     Ok((format!("{col}={value}"), rows))
+}
+
+/// Why the slice `--html-slice` names has no rows to draw.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SliceError {
+    /// The column was not read (it is no column of the predictions).
+    #[error("--html-slice: the column `{column}` was not read")]
+    NotRead {
+        /// The column named.
+        column: String,
+    },
+    /// No row has the value.
+    #[error(
+        "--html-slice {column}={value:?}: no row has that value; `{column}` holds {values}{more}"
+    )]
+    NoSuchValue {
+        /// The column named.
+        column: String,
+        /// The value named.
+        value: String,
+        /// The first ten values of the column, quoted.
+        values: String,
+        /// `", …"` when the column holds more.
+        more: &'static str,
+    },
 }

@@ -6,43 +6,44 @@
 //! under `ks`, missing values under `ks`/`wasserstein`, one column numeric in one file and
 //! text in the other: exit 2 naming file, column and rows). Measuring then cannot fail: a
 //! slice with no reference rows is undefined and skipped like any undefined metric.
-//! Kept beside `measure.rs` rather than in it: these gates have their own inputs.
+//! Kept apart from the paired-row measuring ([`super::evidence`]): these gates have their own
+//! inputs; [`super::measure_all`] puts their measurements back in spec order.
 
+use super::{Estimate, Measured, SliceKey};
 use crate::config::{Drift, GateSpec, ModelSide, Spec};
 use crate::data::{self, DataError, Feature, Paired, Reference};
-use crate::measure::{Estimate, Measured, SliceKey};
 use crate::metrics::distribution::{self, categorical_shares, numeric_shares};
 use crate::metrics::{MetricId, Undefined, Value};
 
 /// The reference sample and the compared feature columns of the evaluation rows.
-pub(crate) struct Inputs {
+pub struct Inputs {
     reference: Reference,
     features: Vec<(String, Feature)>,
 }
 
 /// The reference sample's scores, for the HTML histogram.
-pub(crate) fn reference_scores(inputs: &Inputs) -> &[f64] {
+pub fn reference_scores(inputs: &Inputs) -> &[f64] {
     &inputs.reference.scores
 }
 
 /// The reference sample's file, for the report's inputs.
-pub(crate) fn reference_file(inputs: &Inputs) -> data::FileInfo {
+pub fn reference_file(inputs: &Inputs) -> data::FileInfo {
     inputs.reference.file.clone()
 }
 
 /// The gates measured here.
-pub(crate) fn is_drift(g: &GateSpec) -> bool {
+pub fn is_drift(g: &GateSpec) -> bool {
     g.reference.is_some()
 }
 
-/// The gates measured outside the measuring stage: against the reference (here) and the
-/// training–serving skew gates (`skew.rs`).
-pub(crate) fn measured_elsewhere(g: &GateSpec) -> bool {
+/// The gates measured outside the paired rows: against the reference (here) and the
+/// training–serving skew gates ([`super::skew`]).
+pub fn measured_elsewhere(g: &GateSpec) -> bool {
     is_drift(g) || g.metric.is_skew()
 }
 
-/// The spec without the gates measured elsewhere, for the measuring stage.
-pub(crate) fn without_drift(spec: &Spec) -> Spec {
+/// The spec without the gates measured elsewhere, for the paired-row measuring.
+pub fn without_drift(spec: &Spec) -> Spec {
     let mut s = spec.clone();
     s.gates.retain(|g| !measured_elsewhere(g));
     s
@@ -50,7 +51,7 @@ pub(crate) fn without_drift(spec: &Spec) -> Spec {
 
 /// Reads the reference and the feature columns the gates compare, and checks that each
 /// gate's metric applies to its column; `None` without gates against the reference.
-pub(crate) fn load(spec: &Spec) -> Result<Option<Inputs>, DataError> {
+pub fn load(spec: &Spec) -> Result<Option<Inputs>, DataError> {
     let gates: Vec<&GateSpec> = spec.gates.iter().filter(|g| is_drift(g)).collect();
     let Some(path) = &spec.reference else {
         return Ok(None);
@@ -253,7 +254,7 @@ fn groups(by: &[String], n: usize, slicing: Option<&data::Slicing>) -> Vec<(Slic
 }
 
 /// The measurements of every gate against the reference, by gate index in `spec.gates`.
-pub(crate) fn measure(spec: &Spec, data: &Paired, inputs: &Inputs) -> Vec<(usize, Vec<Measured>)> {
+pub fn measure(spec: &Spec, data: &Paired, inputs: &Inputs) -> Vec<(usize, Vec<Measured>)> {
     let mut out = Vec::new();
     for (gi, g) in spec.gates.iter().enumerate() {
         let Some(drift) = &g.reference else { continue };
@@ -298,7 +299,7 @@ pub(crate) fn measure(spec: &Spec, data: &Paired, inputs: &Inputs) -> Vec<(usize
 
 /// Puts the gates' measurements back in spec order: `main` holds those of the measuring
 /// stage's gates, in order; `drift` those measured elsewhere, by gate index.
-pub(crate) fn merge(
+pub fn merge(
     spec: &Spec,
     main: Vec<Vec<Measured>>,
     mut drift: Vec<(usize, Vec<Measured>)>,

@@ -9,8 +9,9 @@ use std::hint::black_box;
 use divan::Bencher;
 use modelgate::metrics::{MetricId, Plan, Ranked};
 use modelgate::stats::RowGroups;
+use modelgate::stats::WeightKind;
 use modelgate::stats::bootstrap::{self, BootstrapSpec};
-use modelgate::stats::delong::{self, WeightMode};
+use modelgate::stats::delong;
 
 fn main() {
     divan::main();
@@ -59,7 +60,7 @@ fn delong_paired(bencher: Bencher, n: usize) {
             black_box(&p.candidate),
             black_box(&p.baseline),
             RowGroups::ALL,
-            WeightMode::Sampling,
+            WeightKind::Sampling,
             0.95,
         )
     });
