@@ -6,8 +6,10 @@
 //! lines into rows of nulls, takes a bare `\r` for part of a value and reports bad UTF-8
 //! without a position. [`CsvShape`] streams over the bytes once, on the thread that
 //! hashes the file, in constant memory: `csv-core` finds the record and field
-//! boundaries (RFC 4180 quoting, `""` inside quotes), the standard library validates
-//! UTF-8, and what is left here is bookkeeping of lines, counts and messages.
+//! boundaries (RFC 4180 quoting, `""` inside quotes) of every line that holds a quote or
+//! a `\r` (a line without either is one field per comma, counted with memchr), the
+//! standard library validates UTF-8, and what is left here is bookkeeping of lines,
+//! counts and messages.
 //!
 //! Where `csv-core` and polars could split a record differently, the file is refused: a
 //! `"` after the closing quote of a quoted value (`"ab"c"d`) reopens the quote for
@@ -243,8 +245,19 @@ impl CsvShape {
                     input = &input[1..];
                     continue;
                 }
-                self.at_record_start = false;
                 self.record_line = self.line;
+                // A whole line without quotes or `\r` is one field per comma: csv-core,
+                // left at the record start, is needed only for the others.
+                if let Some(end) = memchr::memchr(b'\n', input)
+                    && memchr::memchr2(b'"', b'\r', &input[..end]).is_none()
+                {
+                    let fields = 1 + memchr::memchr_iter(b',', &input[..end]).count() as u64;
+                    self.line += 1;
+                    self.end_record(fields, false);
+                    input = &input[end + 1..];
+                    continue;
+                }
+                self.at_record_start = false;
             }
             if !self.field.started {
                 self.field = Field {
@@ -260,7 +273,6 @@ impl CsvShape {
             if self.problem.is_some() {
                 return;
             }
-            self.line += memchr::memchr_iter(b'\n', raw).count() as u64;
             self.value_bytes(written);
             input = &input[read..];
             if let ReadFieldResult::Field { record_end } = result {
@@ -269,51 +281,40 @@ impl CsvShape {
         }
     }
 
-    /// Looks at the raw bytes the current field took (its ending `,` or `\n` included):
-    /// counts its quotes, and finds a `\r` outside quotes that is not part of a `\r\n`.
+    /// Looks at the raw bytes the current field took (its ending `,` or `\n` included),
+    /// in one pass: counts lines and its quotes, notes a quote inside an unquoted value,
+    /// and finds a `\r` outside quotes that is not part of a `\r\n`.
     fn raw_bytes(&mut self, raw: &[u8]) {
         let field = &mut self.field;
-        let mut bare = field.pending_cr && raw.first().is_some_and(|&b| b != b'\n');
-        let mut at = 0;
+        if field.pending_cr && raw.first().is_some_and(|&b| b != b'\n') {
+            return self.bare_cr(self.line);
+        }
         if !raw.is_empty() {
             field.pending_cr = false;
         }
-        for pos in memchr::memchr2_iter(b'"', b'\r', raw) {
-            if bare {
-                break;
+        for pos in memchr::memchr3_iter(b'\n', b'"', b'\r', raw) {
+            match raw[pos] {
+                b'\n' => self.line += 1,
+                b'"' if field.quoted => field.quotes += 1,
+                b'"' => {
+                    self.stray_quote_line.get_or_insert(field.line);
+                }
+                // Inside a quoted value (an odd number of quotes so far) a `\r` is a value's.
+                _ if field.quoted && field.quotes % 2 == 1 => {}
+                _ => match raw.get(pos + 1) {
+                    Some(b'\n') => {}
+                    Some(_) => return self.bare_cr(self.line),
+                    None => field.pending_cr = true,
+                },
             }
-            if raw[pos] == b'"' {
-                field.quotes += u64::from(field.quoted);
-                continue;
-            }
-            // Inside a quoted value (an odd number of quotes so far) a `\r` is a value's.
-            if field.quoted && field.quotes % 2 == 1 {
-                continue;
-            }
-            match raw.get(pos + 1) {
-                Some(b'\n') => {}
-                Some(_) => (bare, at) = (true, pos),
-                None => field.pending_cr = true,
-            }
-        }
-        if bare {
-            let line = self.line + memchr::memchr_iter(b'\n', &raw[..at]).count() as u64;
-            self.bare_cr(line);
         }
     }
 
     /// Looks at the next `n` bytes of the current field's value.
     fn value_bytes(&mut self, n: usize) {
-        if n == 0 {
-            return;
-        }
-        let value = &self.value[..n];
-        let field = &mut self.field;
-        field.len += n as u64;
-        field.last_cr = value[n - 1] == b'\r';
-        if !field.quoted && self.stray_quote_line.is_none() && memchr::memchr(b'"', value).is_some()
-        {
-            self.stray_quote_line = Some(field.line);
+        if n > 0 {
+            self.field.len += n as u64;
+            self.field.last_cr = self.value[n - 1] == b'\r';
         }
     }
 
