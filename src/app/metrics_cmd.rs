@@ -2,10 +2,11 @@
 
 use crate::cli::{Format, MetricsArgs};
 use crate::data::{self, LabelValue, Request, Vocabulary};
-use crate::measure::{self, MetricsRow};
-use crate::metrics::{MetricId, Plan, Ranked};
-use crate::report::{metrics_csv, metrics_document, metrics_markdown, metrics_table};
-use crate::stats::RowGroups;
+use crate::measure;
+use crate::metrics::{MetricId, Plan};
+use crate::report::{
+    PROBABILITY_METRICS_HIDDEN, metrics_csv, metrics_document, metrics_markdown, metrics_table,
+};
 
 use super::Error;
 
@@ -88,30 +89,7 @@ pub fn metrics(args: &MetricsArgs) -> Result<String, Error> {
         metrics: ids,
         threshold: args.threshold,
     };
-    let ranked = Ranked::new(
-        &paired.candidate,
-        &paired.positive,
-        paired.weight.as_deref(),
-    );
-    let mut rows: Vec<MetricsRow> = measure::table_rows(
-        &[Vec::new()],
-        &plan,
-        &measure::evaluate(&ranked, RowGroups::ALL, &plan),
-        None,
-    );
-    for s in &paired.slicings {
-        let groups = RowGroups {
-            codes: Some(&s.codes),
-            count: s.len(),
-        };
-        let table = measure::evaluate(&ranked, groups, &plan);
-        rows.extend(measure::table_rows(
-            &measure::slice_keys(s),
-            &plan,
-            &table,
-            None,
-        ));
-    }
+    let rows = measure::metric_rows(&paired, &plan);
     let mut out = match args.format {
         Format::Json => metrics_document(&rows),
         Format::Csv => metrics_csv(&rows, &plan.metrics),
@@ -119,7 +97,7 @@ pub fn metrics(args: &MetricsArgs) -> Result<String, Error> {
         Format::Table => metrics_table(&rows, &plan.metrics),
     };
     if !in_unit && !explicit && args.format == Format::Table {
-        out.push_str("\n(scores leave [0, 1]: log_loss, brier and ece are not shown)\n");
+        out.push_str(PROBABILITY_METRICS_HIDDEN);
     }
     Ok(out)
 }

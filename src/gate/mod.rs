@@ -16,6 +16,7 @@ use crate::metrics::{Direction, MetricId, Undefined};
 use crate::stats::Interval;
 use crate::stats::correction;
 use crate::stats::decision::{self, Bound, Hypothesis};
+use crate::stats::ks::KsTest;
 use crate::stats::mcnemar::McNemar;
 
 /// A gate's status.
@@ -138,6 +139,8 @@ pub struct Outcome {
     pub mcnemar: Option<McNemar>,
     /// McNemar among positives / negatives for an accuracy gate.
     pub mcnemar_context: Option<McNemarByClass>,
+    /// The KS test of a `ks` gate's statistic: p-value and method.
+    pub ks_test: Option<KsTest>,
     /// The quantity the rule bounds, oriented; `None` when a value it needs is missing.
     pub judged: Option<Judged>,
     /// Why the status is what it is, as data (`report` words it).
@@ -505,6 +508,7 @@ pub fn judge(g: &GateSpec, measured: &[Measured], settings: &Settings) -> Vec<Ou
             positives: m.positives,
             mcnemar: m.mcnemar,
             mcnemar_context: m.mcnemar_context,
+            ks_test: m.ks_test,
             judged: None,
             why: Why::Compared { corrected: None },
             correction: g.correction,

@@ -47,6 +47,7 @@ fn paired(c: f64, b: f64, ci: Option<(f64, f64)>, slice: &str) -> Measured {
         })),
         mcnemar: None,
         mcnemar_context: None,
+        ks_test: None,
     }
 }
 

@@ -82,3 +82,24 @@ pub(crate) fn fill(
         }
     }
 }
+
+/// Rows per group, unweighted: the sizes of the two samples a distribution distance compares
+/// (candidate and baseline score the same rows, so both samples have this size).
+pub(crate) fn group_sizes(rows: usize, groups: RowGroups<'_>) -> Vec<u64> {
+    let mut sizes = vec![0u64; groups.count];
+    match groups.codes {
+        Some(codes) => {
+            for &c in codes.iter().take(rows) {
+                if let Some(s) = sizes.get_mut(c as usize) {
+                    *s += 1;
+                }
+            }
+        }
+        None => {
+            if let Some(s) = sizes.first_mut() {
+                *s = rows as u64;
+            }
+        }
+    }
+    sizes
+}

@@ -14,6 +14,7 @@ use crate::config::{Drift, GateSpec, ModelSide, Spec};
 use crate::data::{self, DataError, Feature, Paired, Reference};
 use crate::metrics::distribution::{self, categorical_shares, numeric_shares};
 use crate::metrics::{MetricId, Undefined, Value};
+use crate::stats::ks;
 
 /// The reference sample and the compared feature columns of the evaluation rows.
 pub struct Inputs {
@@ -207,6 +208,17 @@ enum Sample<'a> {
     Text(Vec<Option<&'a String>>),
 }
 
+impl Sample<'_> {
+    /// How many numbers the sample holds (missing values left out, as the distances do);
+    /// `None` for text.
+    fn numbers(&self) -> Option<u64> {
+        match self {
+            Sample::Numbers(v) => Some(v.iter().flatten().count() as u64),
+            Sample::Text(_) => None,
+        }
+    }
+}
+
 fn sample<'a>(
     g: &GateSpec,
     scores: Option<&[f64]>,
@@ -269,6 +281,7 @@ pub fn measure(spec: &Spec, data: &Paired, inputs: &Inputs) -> Vec<(usize, Vec<M
         let mut measured = Vec::with_capacity(ev_groups.len());
         for (key, rows) in &ev_groups {
             let ev = sample(g, eval_scores, &inputs.features, rows);
+            let mut ks_test = None;
             let value = match rf_groups.iter().find(|(k, _)| k == key) {
                 Some((_, rf_rows)) => {
                     let rf = sample(
@@ -277,7 +290,13 @@ pub fn measure(spec: &Spec, data: &Paired, inputs: &Inputs) -> Vec<(usize, Vec<M
                         &inputs.reference.features,
                         rf_rows,
                     );
-                    value_of(g.metric, &ev, &rf)
+                    let value = value_of(g.metric, &ev, &rf);
+                    if g.metric == MetricId::Ks
+                        && let (Ok(d), Some(n1), Some(n2)) = (value, ev.numbers(), rf.numbers())
+                    {
+                        ks_test = ks::two_sided(d, n1, n2);
+                    }
+                    value
                 }
                 None => Err(Undefined::NoReferenceRows),
             };
@@ -290,6 +309,7 @@ pub fn measure(spec: &Spec, data: &Paired, inputs: &Inputs) -> Vec<(usize, Vec<M
                 delta: None,
                 mcnemar: None,
                 mcnemar_context: None,
+                ks_test,
             });
         }
         out.push((gi, measured));

@@ -11,8 +11,8 @@ use crate::metrics::{self, Groups, MetricId, Ranked, Table, Value};
 use crate::stats::bootstrap::{self, BootstrapResult};
 use crate::stats::delong::{self, Auc, PairedAuc};
 use crate::stats::mcnemar::{self, McNemar, Target};
-use crate::stats::units;
 use crate::stats::{RowGroups, Undefined};
+use crate::stats::{ks, units};
 
 /// Probability metrics need scores in [0, 1]; ranking metrics take any score.
 pub fn check_probabilities(spec: &Spec, data: &Paired) -> Result<(), DataError> {
@@ -76,6 +76,31 @@ pub fn slice_keys(s: &Slicing) -> Vec<SliceKey> {
         .iter()
         .map(|k| s.columns.iter().cloned().zip(k.iter().cloned()).collect())
         .collect()
+}
+
+/// One model's metric table, as `modelgate metrics` prints it: the whole set's row, then
+/// each slicing's slices, every metric of `plan` on one sort of the candidate's scores.
+pub fn metric_rows(data: &Paired, plan: &metrics::Plan) -> Vec<MetricsRow> {
+    let ranked = Ranked::new(&data.candidate, &data.positive, data.weight.as_deref());
+    let mut rows = table_rows(
+        &[Vec::new()],
+        plan,
+        &evaluate(&ranked, RowGroups::ALL, plan),
+        None,
+    );
+    for s in &data.slicings {
+        let groups = RowGroups {
+            codes: Some(&s.codes),
+            count: s.len(),
+        };
+        rows.extend(table_rows(
+            &slice_keys(s),
+            plan,
+            &evaluate(&ranked, groups, plan),
+            None,
+        ));
+    }
+    rows
 }
 
 /// One row per slice of metric tables computed with `plan`.
@@ -326,10 +351,17 @@ fn gate_measured(
         )),
         _ => None,
     };
+    // A `ks` gate reports the KS test of its statistic: both samples are the slice's rows.
+    let ks_sizes = (g.metric == MetricId::Ks && data.baseline.is_some())
+        .then(|| super::compare::group_sizes(data.len(), groups));
     keys.iter()
         .enumerate()
         .map(|(k, key)| {
             let cv = ev.cand.values[k * w + col];
+            let ks_test = match (&ks_sizes, cv) {
+                (Some(sizes), Ok(d)) => sizes.get(k).and_then(|&n| ks::two_sided(d, n, n)),
+                _ => None,
+            };
             let bv = ev.base.map(|t| t.values[k * w + col]);
             let mut cand_est = cv.map(Estimate::point);
             let mut delta_est = match (cv, bv) {
@@ -386,6 +418,7 @@ fn gate_measured(
                     positives: r[k],
                     negatives: sp[k],
                 }),
+                ks_test,
             }
         })
         .collect()

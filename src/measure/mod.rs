@@ -14,13 +14,14 @@ pub mod plan;
 mod regression;
 pub mod skew;
 
-pub use evidence::{check_probabilities, evaluate, measure, slice_keys, table_rows};
+pub use evidence::{check_probabilities, evaluate, measure, metric_rows, slice_keys, table_rows};
 pub use plan::{Plan, request};
 
 use crate::config::Spec;
 use crate::data::{DataError, FileInfo, Paired};
 use crate::metrics::{MetricId, Undefined, Value};
 use crate::stats::Interval;
+use crate::stats::ks::KsTest;
 use crate::stats::mcnemar::McNemar;
 
 /// A slice: `(column, value)` pairs, empty for the whole data set; `None` = missing value.
@@ -116,6 +117,9 @@ pub struct Measured {
     /// For an accuracy gate: McNemar among positives and among negatives, so that overall
     /// accuracy cannot hide a recall drop on imbalanced data.
     pub mcnemar_context: Option<McNemarByClass>,
+    /// For a `ks` gate: the two-sample Kolmogorov–Smirnov test of the candidate's statistic
+    /// (its p-value and whether it is exact), as `scipy.stats.ks_2samp` computes it.
+    pub ks_test: Option<KsTest>,
 }
 
 /// McNemar's test restricted to each true class: among positives it compares recall,

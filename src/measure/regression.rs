@@ -278,6 +278,7 @@ fn gate_measured(g: &GateSpec, keys: &[SliceKey], ev: &Level<'_>) -> Vec<Measure
                 delta: delta_est,
                 mcnemar: None,
                 mcnemar_context: None,
+                ks_test: None,
             }
         })
         .collect()

@@ -119,5 +119,6 @@ fn measured(f: &FeatureSkew, m: crate::metrics::MetricId) -> Measured {
         delta: None,
         mcnemar: None,
         mcnemar_context: None,
+        ks_test: None,
     }
 }

@@ -28,53 +28,279 @@ pub enum TopK {
     Count(f64),
 }
 
-/// One metric the tool can compute. See docs/contract.md §4 for the definitions.
+/// One metric the tool can compute: its id in a config and in the JSON (docs/contract.md §4).
+///
+/// Each variant says, the way scikit-learn's API reference does: the definition, the edge
+/// cases (ties, zero division, a missing class: where scikit-learn raises or returns NaN the
+/// value is undefined, [`Undefined`](super::Undefined), and a gate skips the slice), the
+/// function it equals and a reference. Notation: rows `i` with label `yᵢ ∈ {0, 1}`, score
+/// `sᵢ` and sample weight `wᵢ` (1 unweighted); `P = Σ wᵢyᵢ`, `N = Σ wᵢ(1 − yᵢ)`, `W = P + N`;
+/// at the config's threshold `t` a row is predicted positive iff `sᵢ ≥ t`, which gives the
+/// weighted confusion matrix `TP, FP, FN, TN` ([`Confusion`](super::Confusion)). Every
+/// binary metric is weighted when a weight column is given, and is undefined (`Empty`) when
+/// `W = 0`. Golden values: `tests/golden/make_golden.py` (binary),
+/// `tests/golden/distribution/make_golden.py`, `tests/golden/ks/make_golden.py`,
+/// `tests/golden/regression/make_golden.py`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[allow(missing_docs)] // variants are the metric ids of docs/contract.md §4, documented there and in the README
 pub enum MetricId {
+    /// `roc_auc`: area under the ROC curve, the probability that a random positive scores
+    /// above a random negative, ties counted ½:
+    /// `AUC = Σ_{i:yᵢ=1} Σ_{j:yⱼ=0} wᵢwⱼ (1[sᵢ > sⱼ] + ½·1[sᵢ = sⱼ]) / (P·N)` (trapezoids over
+    /// one ROC point per distinct score).
+    /// Edge cases: undefined without positives (`NoPositives`) or without negatives
+    /// (`NoNegatives`), where scikit-learn raises "Only one class present".
+    /// Equals `sklearn.metrics.roc_auc_score(y, s, sample_weight=w)`.
+    /// Reference: Hanley & McNeil (1982), *Radiology* 143(1).
     RocAuc,
+    /// `pr_auc`: average precision, the step-wise area under the precision–recall curve
+    /// without interpolation: `AP = Σₙ (Rₙ − Rₙ₋₁)·Pₙ` over the thresholds `n` in descending
+    /// score order, one step per distinct score (tied scores form one step).
+    /// Edge cases: undefined without positives (`NoPositives`; scikit-learn warns that
+    /// no positive sample is present and its value means nothing).
+    /// Equals `sklearn.metrics.average_precision_score(y, s, sample_weight=w)`.
+    /// Reference: Manning, Raghavan & Schütze, *Introduction to Information Retrieval*
+    /// (2008), §8.4.
     PrAuc,
+    /// `log_loss`: mean negative log-likelihood,
+    /// `−Σ wᵢ [yᵢ ln pᵢ + (1 − yᵢ) ln(1 − pᵢ)] / W` with the probability of the true class
+    /// clipped to `[ε, 1 − ε]`, `ε = 2.22e-16` (float64 eps).
+    /// Edge cases: scores must lie in `[0, 1]` (otherwise exit 2 naming the rows); a single
+    /// class is fine (defined).
+    /// Equals `sklearn.metrics.log_loss(y, s, sample_weight=w, labels=[0, 1])`.
+    /// Reference: Bishop, *Pattern Recognition and Machine Learning* (2006), §4.3.2.
     LogLoss,
+    /// `brier`: mean squared error of the probability, `Σ wᵢ (yᵢ − pᵢ)² / W`.
+    /// Edge cases: scores must lie in `[0, 1]`; a single class is fine.
+    /// Equals `sklearn.metrics.brier_score_loss(y, s, sample_weight=w)`.
+    /// Reference: Brier (1950), *Monthly Weather Review* 78(1).
     Brier,
-    Ece { bins: u32 },
+    /// `ece(bins)`: expected calibration error on `bins` equal-width bins of `[0, 1]` (bin
+    /// `b` holds `[b/bins, (b+1)/bins)`, a score of 1 the last bin):
+    /// `ECE = Σ_b |Σ_{i∈b} wᵢ(yᵢ − pᵢ)| / W = Σ_b (W_b/W)·|ȳ_b − p̄_b|`; empty bins add 0.
+    /// Edge cases: scores must lie in `[0, 1]`; `bins` defaults to 10.
+    /// scikit-learn has no ECE; `sklearn.calibration.calibration_curve(strategy='uniform')`
+    /// gives the per-bin means. Reference: Naeini, Cooper & Hauskrecht (2015), AAAI,
+    /// "Obtaining well calibrated probabilities using Bayesian binning".
+    Ece {
+        /// Equal-width bins over `[0, 1]`, at least 1.
+        bins: u32,
+    },
+    /// `precision`: `TP / (TP + FP)` at the threshold.
+    /// Edge cases: 0 when nothing is predicted positive (`zero_division=0`).
+    /// Equals `sklearn.metrics.precision_score(y, s >= t, sample_weight=w, zero_division=0)`.
+    /// Reference: van Rijsbergen, *Information Retrieval* (1979), ch. 7.
     Precision,
+    /// `recall` (sensitivity, true-positive rate): `TP / (TP + FN)` at the threshold.
+    /// Edge cases: 0 without positives (`zero_division=0`).
+    /// Equals `sklearn.metrics.recall_score(y, s >= t, sample_weight=w, zero_division=0)`.
+    /// Reference: van Rijsbergen (1979), ch. 7.
     Recall,
+    /// `f1`: harmonic mean of precision and recall, `2·TP / (2·TP + FP + FN)`.
+    /// Edge cases: 0 when `2·TP + FP + FN = 0` (no positives and none predicted).
+    /// Equals `sklearn.metrics.f1_score(y, s >= t, sample_weight=w, zero_division=0)`.
+    /// Reference: van Rijsbergen (1979), ch. 7.
     F1,
-    FBeta { beta: f64 },
+    /// `fbeta(beta)`: `(1 + β²)·TP / ((1 + β²)·TP + β²·FN + FP)`; β > 1 weighs recall more.
+    /// Edge cases: 0 when the denominator is 0; `beta > 0`.
+    /// Equals `sklearn.metrics.fbeta_score(y, s >= t, beta=β, sample_weight=w,
+    /// zero_division=0)`. Reference: van Rijsbergen (1979), ch. 7.
+    FBeta {
+        /// β > 0.
+        beta: f64,
+    },
+    /// `accuracy`: `(TP + TN) / W`.
+    /// Edge cases: a single class is fine.
+    /// Equals `sklearn.metrics.accuracy_score(y, s >= t, sample_weight=w)`.
     Accuracy,
+    /// `balanced_accuracy`: the mean recall of the classes present,
+    /// `½·(TP/(TP + FN) + TN/(TN + FP))`.
+    /// Edge cases: with one class present it is that class's recall (scikit-learn drops the
+    /// absent class from the mean and warns), not a mean with a 0.
+    /// Equals `sklearn.metrics.balanced_accuracy_score(y, s >= t, sample_weight=w)`.
+    /// Reference: Brodersen et al. (2010), ICPR, "The balanced accuracy and its posterior
+    /// distribution".
     BalancedAccuracy,
+    /// `mcc`: Matthews correlation coefficient,
+    /// `(TP·TN − FP·FN) / √((TP + FP)(TP + FN)(TN + FP)(TN + FN))`, in `[−1, 1]`, computed
+    /// with scikit-learn's covariance form so that rounding matches.
+    /// Edge cases: 0 when the truth or the prediction has a single class (zero
+    /// denominator).
+    /// Equals `sklearn.metrics.matthews_corrcoef(y, s >= t, sample_weight=w)`.
+    /// Reference: Matthews (1975), *Biochimica et Biophysica Acta* 405(2).
     Mcc,
+    /// `specificity` (true-negative rate): `TN / (TN + FP)`.
+    /// Edge cases: 0 without negatives (`zero_division=0`).
+    /// Equals `sklearn.metrics.recall_score(y, s >= t, pos_label=0, sample_weight=w,
+    /// zero_division=0)`.
     Specificity,
+    /// `fpr` (false-positive rate, fall-out): `FP / (FP + TN)`; lower is better.
+    /// Edge cases: 0 without negatives (not `1 − specificity`, which would be 1).
+    /// Equals `1 − specificity` with negatives present; the `fpr` of
+    /// `sklearn.metrics.roc_curve` at the threshold.
     Fpr,
+    /// `recall_at_precision(p)`: the largest recall over all thresholds (one per distinct
+    /// score) whose precision is at least `p`, `0 < p ≤ 1`.
+    /// Edge cases: 0 when no threshold reaches precision `p`; undefined without positives
+    /// (`NoPositives`).
+    /// Equals `max(recall[precision >= p], default=0)` of
+    /// `sklearn.metrics.precision_recall_curve(y, s, sample_weight=w)`.
     RecallAtPrecision(f64),
+    /// `precision_at_recall(r)`: the largest precision over all thresholds whose recall is
+    /// at least `r`, `0 < r ≤ 1` (recall 1 is always reached at the lowest threshold).
+    /// Edge cases: undefined without positives (`NoPositives`).
+    /// Equals `max(precision[recall >= r])` of `sklearn.metrics.precision_recall_curve`.
     PrecisionAtRecall(f64),
+    /// `recall_at_fpr(f)`: the largest true-positive rate over all thresholds whose
+    /// false-positive rate is at most `f`, `0 ≤ f < 1`.
+    /// Edge cases: undefined without positives (`NoPositives`) or negatives
+    /// (`NoNegatives`).
+    /// Equals `max(tpr[fpr <= f])` of
+    /// `sklearn.metrics.roc_curve(y, s, sample_weight=w, drop_intermediate=False)`.
     RecallAtFpr(f64),
+    /// `precision_at_k(k)`: the positive share of the top `k` rows by score,
+    /// `TP_k / K`, where `K = k·W` for a fraction `0 < k < 1` and `K = min(k, W)` for a count
+    /// `k ≥ 1` (weight units when weighted).
+    /// Edge cases (ties): a tie group straddling the cut counts pro rata (its positive weight
+    /// times the share of the group inside the cut), so the value does not depend on row
+    /// order. Defined without positives (0).
+    /// scikit-learn has no equivalent for binary scores (`top_k_accuracy_score` is another
+    /// metric); golden values from the brute-force definition in `tests/golden/make_golden.py`.
+    /// Reference: Manning, Raghavan & Schütze (2008), §8.4 ("precision at k").
     PrecisionAtK(TopK),
+    /// `recall_at_k(k)`: the share of the positive weight in the top `k`, `TP_k / P` (cut and
+    /// ties as `precision_at_k`).
+    /// Edge cases: undefined without positives (`NoPositives`).
+    /// Golden values from the brute-force definition (no scikit-learn function).
     RecallAtK(TopK),
+    /// `lift_at_k(k)`: precision in the top `k` over the prevalence,
+    /// `(TP_k / K) / (P / W)` (cut and ties as `precision_at_k`); 1 = no better than random.
+    /// Edge cases: undefined without positives (`NoPositives`).
+    /// Golden values from the brute-force definition (no scikit-learn function).
+    /// Reference: Ling & Li (1998), KDD, "Data mining for direct marketing".
     LiftAtK(TopK),
-    ExpectedCost { fp: f64, fn_: f64 },
+    /// `expected_cost(fp, fn)`: mean misclassification cost at the threshold,
+    /// `(c_fp·FP + c_fn·FN) / W`, costs `≥ 0`; lower is better.
+    /// Edge cases: a single class is fine.
+    /// Equals `(c_fp·fp + c_fn·fn) / w.sum()` from
+    /// `sklearn.metrics.confusion_matrix(y, s >= t, sample_weight=w).ravel()`.
+    /// Reference: Elkan (2001), IJCAI, "The foundations of cost-sensitive learning".
+    ExpectedCost {
+        /// Cost of one false positive (per unit weight).
+        fp: f64,
+        /// Cost of one false negative (per unit weight).
+        fn_: f64,
+    },
+    /// `rows`: the number of rows, `W` (the sum of the weights when weighted; under
+    /// `weights: frequency` the rows the weights stand for). Any task. No better direction.
     Rows,
+    /// `positives`: the positive weight `P`. No better direction.
     Positives,
+    /// `prevalence`: the positive share `P / W`. No better direction.
     Prevalence,
-    Psi { bins: u32 },
+    /// `psi(bins)`: population stability index of the candidate's scores (shares `pᵦ`)
+    /// against the baseline's on the same rows (`qᵦ`), on `bins` quantile bins of the
+    /// baseline (edges at its quantiles `i/bins`, numpy's linear interpolation, duplicate
+    /// edges merged, bin of `x` = `#{edges ≤ x}`): `PSI = Σ_b (pᵦ − qᵦ)·ln(pᵦ/qᵦ)` with each
+    /// share floored at 1e-4 so an empty bin stays finite.
+    /// Edge cases: needs a baseline (or a reference); undefined when a sample is empty;
+    /// heavy ties give fewer bins; counts rows (refused with a weight column).
+    /// No scikit-learn function; golden values from numpy
+    /// (`tests/golden/distribution/make_golden.py`). Reference: Yurdakul (2018),
+    /// "Statistical properties of population stability index", Western Michigan University.
+    Psi {
+        /// Quantile bins of the baseline, 2 to 1000 (default 10).
+        bins: u32,
+    },
+    /// `ks`: the two-sample Kolmogorov–Smirnov statistic of the candidate's and the
+    /// baseline's scores, `D = sup_x |F_c(x) − F_b(x)|` with empirical CDFs
+    /// `F(x) = #{s ≤ x}/n`; each result also carries the test's two-sided p-value
+    /// ([`crate::stats::ks`]).
+    /// Edge cases (ties): the CDFs step at every distinct value of either sample, so tied
+    /// scores move together; undefined when a sample is empty; counts rows.
+    /// Equals `scipy.stats.ks_2samp(c, b).statistic` (and `.pvalue`, `method='auto'`).
+    /// Reference: Smirnov (1939); Hodges (1958), *Arkiv för Matematik* 3(43).
     Ks,
-    JsDivergence { bins: u32 },
+    /// `js_divergence(bins)`: Jensen–Shannon divergence in bits of the binned shares (bins
+    /// as `psi`): `JS = ½ KL(p‖m) + ½ KL(q‖m)`, `m = (p + q)/2`, `0·log 0 = 0`, in `[0, 1]`.
+    /// Edge cases: no floor needed (empty bins are fine); undefined when a sample is empty.
+    /// Equals `scipy.spatial.distance.jensenshannon(p, q, base=2) ** 2`.
+    /// Reference: Lin (1991), *IEEE Trans. Information Theory* 37(1).
+    JsDivergence {
+        /// Quantile bins of the baseline, 2 to 1000 (default 10).
+        bins: u32,
+    },
+    /// `wasserstein`: the 1-Wasserstein (earth mover's) distance of the two score samples,
+    /// `∫ |F_c(x) − F_b(x)| dx`, in score units.
+    /// Edge cases: undefined when a sample is empty; counts rows.
+    /// Equals `scipy.stats.wasserstein_distance(c, b)`.
+    /// Reference: Villani, *Optimal Transport* (2009), ch. 6.
     Wasserstein,
+    /// `churn`: the share of rows whose decision flips between the models,
+    /// `Σ wᵢ·1[(cᵢ ≥ t) ≠ (bᵢ ≥ t)] / W`.
+    /// Edge cases: needs a baseline; weighted; undefined on zero weight.
+    /// No library function (counted). Reference: Fard et al. (2016), "Launch and iterate:
+    /// reducing prediction churn", NeurIPS.
     Churn,
+    /// `churn_positive`: `churn` among the positive rows only.
+    /// Edge cases: undefined without positives (`NoPositives`).
     ChurnPositive,
+    /// `churn_negative`: `churn` among the negative rows only.
+    /// Edge cases: undefined without negatives (`NoNegatives`).
     ChurnNegative,
+    /// `skew_mismatch_rate`: per feature of `skew:`, mismatched / compared ids (compared =
+    /// a value in both the offline and the online file; mismatched = different text, or
+    /// `|offline − online| > tolerance` for numbers). See [`super::skew`].
+    /// Edge cases: undefined when no id is compared (`NothingCompared`). Counted.
     SkewMismatchRate,
+    /// `skew_max_abs_diff`: per numeric feature, `max |offline − online|` over the compared
+    /// ids.
+    /// Edge cases: undefined for a text feature (`NotNumeric`) or when nothing is compared.
     SkewMaxAbsDiff,
+    /// `skew_missing_rate`: per feature, ids with a value in one file only / ids in either
+    /// file (an id missing on both sides agrees). Counted.
     SkewMissingRate,
-    // task: regression (definitions in `metrics::regression`).
+    /// `mae` (task: regression): mean absolute error `Σ wᵢ|yᵢ − pᵢ| / W`.
+    /// Edge cases: undefined on zero weight (`Empty`).
+    /// Equals `sklearn.metrics.mean_absolute_error(y, p, sample_weight=w)`; definitions in
+    /// [`super::regression`].
     Mae,
+    /// `mse`: mean squared error `Σ wᵢ(yᵢ − pᵢ)² / W`.
+    /// Edge cases: undefined on zero weight; `NotFinite` when the squares overflow.
+    /// Equals `sklearn.metrics.mean_squared_error(y, p, sample_weight=w)`.
     Mse,
+    /// `rmse`: `√mse`.
+    /// Edge cases: as `mse`.
+    /// Equals `sklearn.metrics.root_mean_squared_error(y, p, sample_weight=w)`.
     Rmse,
+    /// `r2`: coefficient of determination `1 − Σ wᵢ(yᵢ − pᵢ)² / Σ wᵢ(yᵢ − ȳ)²`.
+    /// Edge cases: `force_finite` — a constant target gives 1 for perfect predictions and 0
+    /// otherwise; undefined below two rows (`TooFew`, scikit-learn's NaN).
+    /// Equals `sklearn.metrics.r2_score(y, p, sample_weight=w)`.
     R2,
+    /// `mape`: mean absolute percentage error `Σ wᵢ |yᵢ − pᵢ| / max(|yᵢ|, ε) / W`,
+    /// `ε = 2.22e-16` (a fraction, not %).
+    /// Edge cases: a zero target gives a huge value, not an error (as scikit-learn).
+    /// Equals `sklearn.metrics.mean_absolute_percentage_error(y, p, sample_weight=w)`.
     Mape,
+    /// `median_absolute_error`: the (weighted) median of `|yᵢ − pᵢ|`.
+    /// Edge cases (ties): weighted, scikit-learn's averaged inverted CDF (≥ 1.8); an even
+    /// count averages the two middle values.
+    /// Equals `sklearn.metrics.median_absolute_error(y, p, sample_weight=w)`.
     MedianAbsoluteError,
+    /// `max_error`: `max |yᵢ − pᵢ|`.
+    /// Edge cases: ignores weights (as scikit-learn): rows of zero weight still count, and
+    /// it is undefined only without rows.
+    /// Equals `sklearn.metrics.max_error(y, p)`.
     MaxError,
+    /// `explained_variance`: `1 − Var_w(y − p) / Var_w(y)`.
+    /// Edge cases: `force_finite` as `r2` for a constant target.
+    /// Equals `sklearn.metrics.explained_variance_score(y, p, sample_weight=w)`.
     ExplainedVariance,
+    /// `pinball(q)`: mean pinball (quantile) loss at level `q`, `0 ≤ q ≤ 1`:
+    /// `Σ wᵢ ρ_q(yᵢ − pᵢ) / W` with `ρ_q(e) = q·e` for `e ≥ 0`, `−(1 − q)·e` otherwise.
+    /// Edge cases: `pinball(0.5)` is half the MAE.
+    /// Equals `sklearn.metrics.mean_pinball_loss(y, p, alpha=q, sample_weight=w)`.
+    /// Reference: Koenker & Bassett (1978), *Econometrica* 46(1).
     Pinball(f64),
 }
 

@@ -27,7 +27,8 @@ pub use id::{Direction, MAX_DISTRIBUTION_BINS, MetricId, NAMES, ParseMetricError
 pub use lanes::{LANES, Lanes, Ties, evaluate_lanes};
 pub use stream::evaluate;
 
-/// Why a metric has no value on some rows.
+/// Why a metric, or a statistic of one (a variance, an interval), has no value on some
+/// rows: one type for the metrics and [`crate::stats`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Undefined {
     /// No positive rows (or zero positive weight).
@@ -48,6 +49,14 @@ pub enum Undefined {
     TooFew,
     /// The value overflows (errors beyond about 1e154 squared).
     NotFinite,
+    /// A variance (DeLong's): a single positive row (or positive weight ≤ 1 with frequency
+    /// weights) leaves no spread.
+    SinglePositive,
+    /// A variance (DeLong's): a single negative row (or negative weight ≤ 1 with frequency
+    /// weights) leaves no spread.
+    SingleNegative,
+    /// A bootstrap interval: every replicate was undefined.
+    NoReplicates,
 }
 
 impl Undefined {
@@ -65,7 +74,16 @@ impl Undefined {
             }
             Undefined::TooFew => "undefined: fewer than two rows",
             Undefined::NotFinite => "undefined: the value overflows (errors too large)",
+            Undefined::SinglePositive => "undefined: a single positive row leaves no variance",
+            Undefined::SingleNegative => "undefined: a single negative row leaves no variance",
+            Undefined::NoReplicates => "undefined: no bootstrap replicate had a value",
         }
+    }
+}
+
+impl std::fmt::Display for Undefined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.reason())
     }
 }
 

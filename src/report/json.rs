@@ -160,6 +160,14 @@ fn gate_json(o: &Outcome, confidence: f64) -> Node {
     if let Some(mc) = &o.mcnemar {
         g = g.put("mcnemar", mcnemar_json(mc));
     }
+    if let Some(t) = &o.ks_test {
+        g = g.put(
+            "ks_test",
+            Obj::default()
+                .put("p_value", num(Some(t.p_value)))
+                .put("method", json!(t.method.as_str())),
+        );
+    }
     if let Some(by) = &o.mcnemar_context {
         g = g
             .put("mcnemar_positives", mcnemar_json(&by.positives))

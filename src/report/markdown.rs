@@ -100,12 +100,15 @@ fn absolute(o: &Outcome) -> bool {
 }
 
 /// `baseline → candidate`, or the candidate alone; an absolute rule's interval (on the
-/// candidate's value) follows the candidate.
+/// candidate's value) follows the candidate, and a `ks` value its test's p-value.
 pub(super) fn values_text(o: &Outcome) -> String {
-    let candidate = match (absolute(o), o.ci) {
+    let mut candidate = match (absolute(o), o.ci) {
         (true, Some(iv)) => format!("{} [{}, {}]", opt(o.candidate), num(iv.lo), num(iv.hi)),
         _ => opt(o.candidate),
     };
+    if let Some(t) = &o.ks_test {
+        candidate = format!("{candidate} ({})", super::ks_text(t));
+    }
     match o.baseline {
         Some(b) => format!("{} → {candidate}", num(b)),
         None => candidate,

@@ -28,6 +28,11 @@ fn header(metrics: &[MetricId]) -> Vec<String> {
     h
 }
 
+/// The table's closing line when the default set left out the metrics that need
+/// probabilities (the scores leave [0, 1]).
+pub const PROBABILITY_METRICS_HIDDEN: &str =
+    "\n(scores leave [0, 1]: log_loss, brier and ece are not shown)\n";
+
 /// The `metrics` command's table output.
 pub fn metrics_table(rows: &[MetricsRow], metrics: &[MetricId]) -> String {
     let mut grid = vec![header(metrics)];

@@ -23,10 +23,10 @@ pub use html::{SIZE_BUDGET, html};
 pub use json::{metrics_document, result_json};
 pub use junit::junit_xml;
 pub use markdown::markdown;
-pub use metrics_table::{metrics_csv, metrics_markdown, metrics_table};
+pub use metrics_table::{PROBABILITY_METRICS_HIDDEN, metrics_csv, metrics_markdown, metrics_table};
 pub use openmetrics::openmetrics;
 pub use terminal::terminal;
-pub use words::{mcnemar_text, num, reason};
+pub use words::{ks_text, mcnemar_text, num, reason};
 
 use crate::config::OnNothingJudged;
 use crate::data::FileInfo;

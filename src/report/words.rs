@@ -7,6 +7,7 @@ use crate::config::{Correction, Evidence, Rule};
 use crate::gate::{Count, Missing, Outcome, Quantity, Shortfall, Status, Why};
 use crate::metrics::MetricId;
 use crate::stats::Interval;
+use crate::stats::ks::KsTest;
 use crate::stats::mcnemar::McNemar;
 
 /// Formats a number for prose: four significant decimals, no trailing zeros.
@@ -91,6 +92,9 @@ pub fn reason(o: &Outcome, confidence: f64) -> String {
                     num(d)
                 );
             }
+            if let Some(t) = &o.ks_test {
+                let _ = write!(s, " ({})", ks_text(t));
+            }
             if let Some(mc) = &o.mcnemar {
                 let on = match metric {
                     MetricId::Recall => " among positives",
@@ -147,6 +151,12 @@ fn quantity_words(q: Quantity) -> &'static str {
         Quantity::Interval => "confidence interval",
         Quantity::PValue => "p-value",
     }
+}
+
+/// A KS statistic's test in words: `KS p = 0.0123, exact` (scipy's `ks_2samp` p-value,
+/// in scientific notation when tiny).
+pub fn ks_text(t: &KsTest) -> String {
+    format!("KS p = {}, {}", num(t.p_value), t.method.as_str())
 }
 
 /// McNemar's counts and p-values in words.

@@ -5,6 +5,7 @@
 //!
 //! - [`delong`]: AUC variance, covariance, paired z test and Wald intervals (as R pROC).
 //! - [`mcnemar`]: exact McNemar test on discordant pairs (as statsmodels).
+//! - [`ks`]: the two-sample Kolmogorov–Smirnov test's p-value (as scipy's `ks_2samp`).
 //! - [`bootstrap`]: paired, label-stratified, seeded bootstrap of any metric.
 //! - [`correction`]: Holm and Benjamini–Hochberg adjusted p-values.
 //! - [`task_bootstrap`]: paired bootstrap of the multiclass and ranking metrics.
@@ -19,6 +20,7 @@ pub mod cells;
 pub mod correction;
 pub mod decision;
 pub mod delong;
+pub mod ks;
 pub mod mcnemar;
 pub mod resample;
 pub mod task_bootstrap;
@@ -52,39 +54,9 @@ pub enum WeightKind {
     Frequency,
 }
 
-/// Why a statistic has no value on some rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Undefined {
-    /// No positive rows (or zero positive weight).
-    NoPositives,
-    /// No negative rows (or zero negative weight).
-    NoNegatives,
-    /// A single positive row (or positive weight ≤ 1 with frequency weights): no variance.
-    SinglePositive,
-    /// A single negative row (or negative weight ≤ 1 with frequency weights): no variance.
-    SingleNegative,
-    /// Every bootstrap replicate was undefined.
-    NoReplicates,
-}
-
-impl Undefined {
-    /// A short reason a reviewer understands.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            Undefined::NoPositives => "undefined: no positive rows",
-            Undefined::NoNegatives => "undefined: no negative rows",
-            Undefined::SinglePositive => "undefined: a single positive row leaves no variance",
-            Undefined::SingleNegative => "undefined: a single negative row leaves no variance",
-            Undefined::NoReplicates => "undefined: no bootstrap replicate had a value",
-        }
-    }
-}
-
-impl std::fmt::Display for Undefined {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.reason())
-    }
-}
+/// Why a statistic has no value: the metrics' reasons and the statistics' own (a single
+/// row of a class leaves no variance, no replicate had a value).
+pub use crate::metrics::Undefined;
 
 /// Group (slice) membership of each row, in **original row order**.
 ///
