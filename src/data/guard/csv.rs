@@ -73,7 +73,9 @@ pub(crate) struct CsvShape {
     /// The first bytes of the file, held until a byte-order mark can be recognised.
     head: [u8; 3],
     head_len: usize,
+    /// Record and field boundaries of lines with quotes or `\r`.
     csv: Reader,
+    /// The current field's value, a piece at a time.
     value: Vec<u8>,
     /// Current physical line, 1-based.
     line: u64,
@@ -99,6 +101,7 @@ pub(crate) struct CsvShape {
 }
 
 impl CsvShape {
+    /// A check at the start of a file.
     pub fn new() -> Self {
         CsvShape {
             head: [0; 3],
