@@ -852,3 +852,95 @@ fn hostile_configs_are_refused_fast() {
         second,
     );
 }
+
+/// Every seed of the data fuzz targets (`fuzz/corpus/data_*`), built into files the way
+/// `fuzz/fuzz_targets/loader.rs` builds them, through `data::load` in this process: each
+/// loads with aligned, finite columns or is refused with a message; none may abort the
+/// process (the Parquet seeds once did), and in text formats none may reach a polars
+/// panic (those have had a root cause on our side).
+#[test]
+fn every_data_fuzz_seed_loads_or_is_refused() {
+    use modelgate::data::{self, LabelValue, Request};
+
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let mut seen = 0;
+    for ext in ["csv", "ndjson", "parquet"] {
+        let mut seeds: Vec<PathBuf> = std::fs::read_dir(corpus.join(format!("data_{ext}")))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        seeds.sort();
+        for seed in seeds {
+            let bytes = std::fs::read(&seed).unwrap();
+            let Some((&flags, body)) = bytes.split_first() else {
+                continue;
+            };
+            let dir = tempfile::tempdir().unwrap();
+            let candidate = dir.path().join(format!("candidate.{ext}"));
+            let baseline = dir.path().join(format!("baseline.{ext}"));
+            let split = b"\n#SPLIT#\n";
+            let (cand, base) = if flags & 0x80 != 0 {
+                match body.windows(split.len()).position(|w| w == split) {
+                    Some(at) => (&body[..at], Some(&body[at + split.len()..])),
+                    None => (body, Some(body)),
+                }
+            } else if flags & 0x01 != 0 {
+                (body, Some(body))
+            } else {
+                (body, None)
+            };
+            std::fs::write(&candidate, cand).unwrap();
+            if let Some(b) = base {
+                std::fs::write(&baseline, b).unwrap();
+            }
+            let slicings = match (flags >> 3) & 0x03 {
+                0 => vec![],
+                1 => vec![vec!["country".to_string()]],
+                2 => vec![vec!["country".to_string(), "channel".to_string()]],
+                _ => vec![vec!["country".to_string()], vec!["channel".to_string()]],
+            };
+            let positive = match (flags >> 5) & 0x03 {
+                0 => None,
+                1 => Some(LabelValue::Str("yes".into())),
+                2 => Some(LabelValue::Int(1)),
+                _ => Some(LabelValue::Bool(true)),
+            };
+            let req = Request {
+                candidate,
+                baseline: base.map(|_| baseline),
+                label: "label".into(),
+                score: "score".into(),
+                id: (flags & 0x02 != 0).then(|| "id".to_string()),
+                weight: (flags & 0x04 != 0).then(|| "w".to_string()),
+                slicings,
+                positive,
+                normalise_weights: flags & 0x04 != 0,
+                max_slices: data::DEFAULT_MAX_SLICES,
+                task: modelgate::task::Task::Binary,
+                cluster: None,
+            };
+            let name = seed.display();
+            match data::load(&req) {
+                Ok(paired) => {
+                    let n = paired.len();
+                    assert!(n > 0, "{name}: no rows");
+                    assert_eq!(paired.candidate.len(), n, "{name}");
+                    assert!(paired.candidate.iter().all(|s| s.is_finite()), "{name}");
+                    if let Some(b) = &paired.baseline {
+                        assert_eq!(b.len(), n, "{name}");
+                        assert!(b.iter().all(|s| s.is_finite()), "{name}");
+                    }
+                }
+                Err(e) => {
+                    assert!(!e.message.is_empty(), "{name}");
+                    assert!(
+                        ext == "parquet" || !e.message.contains("reader failed unexpectedly"),
+                        "{name}: {e}"
+                    );
+                }
+            }
+            seen += 1;
+        }
+    }
+    assert!(seen >= 30, "only {seen} seeds found");
+}

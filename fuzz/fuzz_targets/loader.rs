@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use modelgate::data::{self, LabelValue, Request};
+use modelgate::task::Task;
 
 const SPLIT: &[u8] = b"\n#SPLIT#\n";
 
@@ -76,6 +77,8 @@ pub fn run(ext: &str, data: &[u8]) {
         positive,
         normalise_weights: flags & 0x04 != 0,
         max_slices: data::DEFAULT_MAX_SLICES,
+        task: Task::Binary,
+        cluster: None,
     };
     let loaded = data::load(&req);
     // The loader turns a panic inside polars into an input error, so that users get exit 2;

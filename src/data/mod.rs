@@ -7,9 +7,8 @@
 
 mod classes;
 mod columns;
-mod lint;
+mod guard;
 mod pair;
-mod parquet_pages;
 mod read;
 mod reference;
 mod skew;

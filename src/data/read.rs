@@ -1,17 +1,13 @@
 //! Reading one prediction file with polars, projecting only the wanted columns.
 
-use std::cell::Cell;
 use std::io::Read as _;
-use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::Once;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::lint::{self, CsvReport, CsvShape};
-use super::parquet_pages;
+use super::guard::csv::{CsvReport, CsvShape};
+use super::guard::{ndjson, panic, parquet, polars_text, text};
 use super::{Cause, DataError, Fix, sources};
 
 /// The columns to read from one file.
@@ -211,13 +207,12 @@ fn stack(
     concat(nonempty, args)
         .and_then(|lf| lf.collect())
         .map_err(|e| {
-            let text = e.to_string();
             DataError::new(
                 input,
                 None,
                 format!(
                     "cannot stack the files' rows: {}",
-                    text.lines().next().unwrap_or("").trim()
+                    polars_text::first_line(&e)
                 ),
             )
         })
@@ -247,10 +242,11 @@ fn read_one(
         ));
     }
 
-    refuse_compressed(path, format)?;
     if format != Format::Parquet {
-        // Before polars, which would spend minutes on a file of NULs or one endless line.
-        lint::precheck(path)?;
+        // Before polars, which panics on compressed text and would spend minutes on a
+        // file of NULs or one endless line.
+        text::refuse_compressed(path)?;
+        text::precheck(path)?;
     }
 
     // Hash (and, for CSV, check the record shape) on a second thread while polars reads:
@@ -275,7 +271,7 @@ fn read_one(
         Ok(frame) => frame,
         Err(mut e) => {
             // Only polars' own errors lack the line; ours already name it.
-            if e.column.is_none() && e.message.starts_with("cannot read the file as") {
+            if e.column.is_none() && e.message.starts_with(polars_text::CANNOT_READ_AS) {
                 explain_failure(&mut e, path, format, wanted, report);
             }
             return Err(e);
@@ -300,69 +296,8 @@ fn read_one(
     Ok((frame, sha256))
 }
 
-/// Refuses compressed text files up front. polars sniffs gzip, zlib and zstd magic bytes
-/// in CSV and NDJSON and, built without its `decompress` feature, panics on them; a CSV
-/// whose header starts with `x^` looks like zlib to it.
-fn refuse_compressed(path: &Path, format: Format) -> Result<(), DataError> {
-    if format == Format::Parquet {
-        return Ok(());
-    }
-    let mut head = Vec::with_capacity(4);
-    // An unreadable file is reported by the read itself, with its own message.
-    if let Ok(file) = std::fs::File::open(path) {
-        let _ = file.take(4).read_to_end(&mut head);
-    }
-    let message = match head.as_slice() {
-        [0x1f, 0x8b, ..] => {
-            "the file is gzip-compressed; decompress it first (`gunzip FILE`): modelgate reads plain CSV, NDJSON or Parquet".to_string()
-        }
-        [0x28, 0xb5, 0x2f, 0xfd] => {
-            "the file is zstd-compressed; decompress it first (`zstd -d FILE`): modelgate reads plain CSV, NDJSON or Parquet".to_string()
-        }
-        [0x78, second @ (0x01 | 0x5e | 0x9c | 0xda), ..] => format!(
-            "the file starts with the bytes 0x78 0x{second:02X}, which the reader takes for zlib-compressed data; if it is text, quote the first column name (e.g. `\"x^2\",label,score`); if it is compressed, decompress it first"
-        ),
-        _ => return Ok(()),
-    };
-    Err(DataError::new(path, None, message))
-}
-
-/// Scans in progress: while any is, panics raised by polars (on its own worker threads)
-/// are not printed; [`guarded_scan`] reports them as an input error instead.
-static SCANS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    /// True on a thread inside [`guarded_scan`]: its panics are caught and reported.
-    static IN_SCAN: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Undoes [`guarded_scan`]'s bookkeeping however the scan ends.
-struct ScanGuard;
-
-impl Drop for ScanGuard {
-    fn drop(&mut self) {
-        SCANS.fetch_sub(1, Ordering::SeqCst);
-        IN_SCAN.with(|c| c.set(false));
-    }
-}
-
-/// Whether the panic hook should stay silent: the panic will be caught by a scan.
-fn caught_by_scan(info: &std::panic::PanicHookInfo<'_>) -> bool {
-    if IN_SCAN.with(Cell::get) {
-        return true;
-    }
-    if SCANS.load(Ordering::SeqCst) == 0 {
-        return false;
-    }
-    // Other threads' panics (a failing test, say) must still print: only polars' own.
-    let polars_thread = std::thread::current()
-        .name()
-        .is_some_and(|n| n.starts_with("polars"));
-    let polars_code = info.location().is_some_and(|l| l.file().contains("polars"));
-    polars_thread || polars_code
-}
-
-/// [`scan`] of one file, Parquet footers checked first, under [`guarded`].
+/// [`scan`] of one file, Parquet footers and page headers checked first, with polars'
+/// panics caught.
 fn guarded_scan(
     path: &Path,
     format: Format,
@@ -370,111 +305,12 @@ fn guarded_scan(
     required_all: bool,
     hive: &[(String, Option<String>)],
 ) -> Result<DataFrame, DataError> {
-    guarded(path, format, || {
+    panic::catch(path, kind(format), || {
         if format == Format::Parquet {
-            check_parquet_ranges(path)?;
+            parquet::check(path)?;
         }
         scan(path, format, wanted, required_all, hive)
     })
-}
-
-/// Runs polars code with a panic turned into an input error naming the file: a malformed
-/// file must give exit 2 and one message, never a crash or a stack trace.
-fn guarded<T>(
-    path: &Path,
-    format: Format,
-    read: impl FnOnce() -> Result<T, DataError>,
-) -> Result<T, DataError> {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !caught_by_scan(info) {
-                previous(info);
-            }
-        }));
-    });
-    SCANS.fetch_add(1, Ordering::SeqCst);
-    IN_SCAN.with(|c| c.set(true));
-    let _guard = ScanGuard;
-    std::panic::catch_unwind(AssertUnwindSafe(read)).unwrap_or_else(|payload| {
-        let what = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "no message".into());
-        let message = match unsupported_type(&what) {
-            Some(dtype) => format!(
-                "the file has a column of type {dtype}, which modelgate cannot read (decimal, float16, intervals and integers beyond 64 bits are not supported); write such columns as float64, or as text for ids"
-            ),
-            None => format!(
-                "the {} reader failed unexpectedly on this file ({what}); the file is probably corrupt or truncated: check that it was written completely, and please report it if other tools read it",
-                kind(format)
-            ),
-        };
-        Err(DataError::new(path, None, message))
-    })
-}
-
-/// Checks that every column chunk a Parquet footer declares lies inside the file, and
-/// every page header in it is sane: polars slices the mapped file by these ranges without
-/// a bounds check (undefined behaviour) and reserves memory by the headers' counts (abort
-/// on a corrupt count), both found by fuzzing. Only footer and page headers are read.
-fn check_parquet_ranges(path: &Path) -> Result<(), DataError> {
-    let fail = |e: PolarsError| DataError::new(path, None, describe(Format::Parquet, e));
-    let file = std::fs::File::open(path)
-        .map_err(|e| DataError::new(path, None, format!("cannot open the file: {e}")))?;
-    let len = file
-        .metadata()
-        .map_err(|e| DataError::new(path, None, format!("cannot read the file: {e}")))?
-        .len();
-    let mut file = file;
-    parquet_pages::check_footer(&mut file, len).map_err(|why| {
-        DataError::new(
-            path,
-            None,
-            format!("{why}: the file is corrupt; write it again"),
-        )
-    })?;
-    let mut reader = ParquetReader::new(file);
-    let metadata = reader.get_metadata().map_err(fail)?.clone();
-    for (i, group) in metadata.row_groups.iter().enumerate() {
-        let ranges = std::iter::once(group.full_byte_range()).chain(group.byte_ranges_iter());
-        for r in ranges {
-            if r.start > r.end || r.end > len {
-                return Err(DataError::new(
-                    path,
-                    None,
-                    format!(
-                        "row group {} claims bytes {}..{} of a {len}-byte file: the file is truncated or corrupt; write it again",
-                        i + 1,
-                        r.start,
-                        r.end
-                    ),
-                ));
-            }
-        }
-    }
-    let mut file = std::fs::File::open(path)
-        .map_err(|e| DataError::new(path, None, format!("cannot open the file: {e}")))?;
-    parquet_pages::check(&mut file, len, &metadata).map_err(|why| {
-        DataError::new(
-            path,
-            None,
-            format!("{why}: the file is corrupt; write it again"),
-        )
-    })
-}
-
-/// The column type named by a polars panic about a type it was built without: it panics
-/// on meeting a decimal, float16, 128-bit integer or interval column, even one not read.
-fn unsupported_type(panic: &str) -> Option<&str> {
-    let between = |start: &str, end: &str| {
-        let at = panic.find(start)? + start.len();
-        panic[at..].split_once(end).map(|(t, _)| t)
-    };
-    between("Arrow datatype ", " not supported by Polars")
-        .or_else(|| between("could not import from `", "` type"))
 }
 
 /// SHA-256 of the file, and for CSV the record-shape report, in one pass over the bytes.
@@ -513,7 +349,7 @@ fn explain_failure(
             names.extend(wanted.id);
             names.extend(wanted.weight);
             names.extend(wanted.extra.iter().map(String::as_str));
-            if let Some(problem) = lint::ndjson_problem(path, &names) {
+            if let Some(problem) = ndjson::problem(path, &names) {
                 e.message = format!("cannot read the file as NDJSON: {problem}");
             }
         }
@@ -540,7 +376,7 @@ fn scan(
     required_all: bool,
     hive: &[(String, Option<String>)],
 ) -> Result<DataFrame, DataError> {
-    let fail = |e: PolarsError| DataError::new(path, None, describe(format, e));
+    let fail = |e: PolarsError| DataError::new(path, None, polars_text::describe(kind(format), &e));
     let pl_path = PlRefPath::try_from_path(path).map_err(fail)?;
     let lf = match format {
         Format::Csv => LazyCsvReader::new(pl_path)
@@ -559,14 +395,7 @@ fn scan(
         )
         .map_err(fail)?,
         Format::Ndjson => {
-            // The NDJSON scan always expands globs (with the `glob` crate): escape the
-            // path so that it matches only itself.
-            let text = path.to_string_lossy();
-            let literal = if text.contains(['*', '?', '[']) {
-                PlRefPath::try_from_path(Path::new(&glob::Pattern::escape(&text))).map_err(fail)?
-            } else {
-                pl_path
-            };
+            let literal = PlRefPath::try_from_path(&ndjson::literal(path)).map_err(fail)?;
             LazyJsonLineReader::new(literal)
                 .with_infer_schema_length(std::num::NonZeroUsize::new(10_000))
                 .finish()
@@ -608,16 +437,9 @@ fn scan(
             continue;
         }
         if available.iter().any(|a| a == name) {
-            // polars renames a repeated CSV header to `<name>_duplicated_0`: which copy
-            // holds the values is anyone's guess, so refuse rather than pick one.
-            let copies = 1 + available
-                .iter()
-                .filter(|a| {
-                    a.strip_prefix(name)
-                        .and_then(|rest| rest.strip_prefix("_duplicated_"))
-                        .is_some_and(|n| n.parse::<u32>().is_ok())
-                })
-                .count();
+            // polars renames a repeated CSV header: which copy holds the values is
+            // anyone's guess, so refuse rather than pick one.
+            let copies = polars_text::header_copies(name, &available);
             if copies > 1 {
                 return Err(DataError::new(
                     path,
@@ -686,13 +508,6 @@ fn kind(format: Format) -> &'static str {
     }
 }
 
-/// Turns a polars error into one sentence without a backtrace.
-fn describe(format: Format, e: PolarsError) -> String {
-    let text = e.to_string();
-    let first = text.lines().next().unwrap_or("").trim();
-    format!("cannot read the file as {}: {first}", kind(format))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -724,23 +539,6 @@ mod tests {
         assert_eq!(read(&path, &wanted(), true).unwrap().frame.height(), 2);
     }
 
-    #[test]
-    fn panics_about_missing_polars_types_name_the_type() {
-        assert_eq!(
-            unsupported_type(
-                "Arrow datatype Decimal(10, 2) not supported by Polars. You probably need to activate that data-type feature."
-            ),
-            Some("Decimal(10, 2)")
-        );
-        assert_eq!(
-            unsupported_type(
-                "called `Result::unwrap()` on an `Err` value: ComputeError(ErrString(\"could not import from `month_day_nano_interval` type. Hint: …"
-            ),
-            Some("month_day_nano_interval")
-        );
-        assert_eq!(unsupported_type("index out of bounds"), None);
-    }
-
     /// ... and, should polars panic on anything else, the guard turns it into an error.
     #[test]
     fn a_panic_inside_polars_becomes_an_input_error() {
@@ -750,6 +548,6 @@ mod tests {
         let e = guarded_scan(&path, Format::Csv, &wanted(), true, &[]).unwrap_err();
         assert_eq!(e.path.as_deref(), Some(path.as_path()));
         assert!(e.message.contains("CSV reader failed unexpectedly"), "{e}");
-        assert!(!IN_SCAN.with(Cell::get));
+        assert!(!panic::in_scan());
     }
 }
