@@ -918,6 +918,8 @@ fn every_data_fuzz_seed_loads_or_is_refused() {
                 max_slices: data::DEFAULT_MAX_SLICES,
                 task: modelgate::task::Task::Binary,
                 cluster: None,
+                classes: None,
+                group: None,
             };
             let name = seed.display();
             match data::load(&req) {

@@ -79,6 +79,8 @@ pub fn run(ext: &str, data: &[u8]) {
         max_slices: data::DEFAULT_MAX_SLICES,
         task: Task::Binary,
         cluster: None,
+        classes: None,
+        group: None,
     };
     let loaded = data::load(&req);
     // The loader turns a panic inside polars into an input error, so that users get exit 2;

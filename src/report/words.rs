@@ -246,6 +246,18 @@ fn compared(o: &Outcome, pass: bool, confidence: f64) -> String {
     }
 }
 
+/// How a skew feature is compared, for the reports' skew tables.
+pub(super) fn skew_kind(kind: crate::metrics::skew::SkewKind) -> String {
+    use crate::metrics::skew::SkewKind;
+    match kind {
+        SkewKind::Numeric { tolerance } if tolerance > 0.0 => {
+            format!("numeric (± {})", super::num(tolerance))
+        }
+        SkewKind::Numeric { .. } => "numeric (exact)".into(),
+        SkewKind::Categorical => "categorical".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,17 +270,5 @@ mod tests {
         assert_eq!(num(0.00033), "0.00033");
         assert_eq!(num(40000.0), "40000");
         assert_eq!(num(95.0), "95");
-    }
-}
-
-/// How a skew feature is compared, for the reports' skew tables.
-pub(super) fn skew_kind(kind: crate::metrics::skew::SkewKind) -> String {
-    use crate::metrics::skew::SkewKind;
-    match kind {
-        SkewKind::Numeric { tolerance } if tolerance > 0.0 => {
-            format!("numeric (± {})", super::num(tolerance))
-        }
-        SkewKind::Numeric { .. } => "numeric (exact)".into(),
-        SkewKind::Categorical => "categorical".into(),
     }
 }
