@@ -281,6 +281,41 @@ fn clustered_groups_resample_whole_clusters() {
 }
 
 #[test]
+fn a_group_split_across_clusters_is_exit_2_naming_the_group() {
+    // Whole groups are resampled with their cluster's count: a query whose rows sit in two
+    // sites would be resampled with one of them, silently. Refused instead.
+    let dir = tempfile::tempdir().unwrap();
+    inputs(dir.path());
+    for f in ["candidate.csv", "baseline.csv"] {
+        let path = dir.path().join(f);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut out = String::new();
+        for (i, line) in text.lines().enumerate() {
+            if i == 0 {
+                out.push_str(&format!("{line},site\n"));
+            } else {
+                // Rows alternate between two sites: every query spans both.
+                out.push_str(&format!("{line},s{}\n", i % 2));
+            }
+        }
+        std::fs::write(&path, out).unwrap();
+    }
+    let gate = "  - {metric: \"ndcg(5)\", max_regression: 0.01}\n";
+    let cfg = config(dir.path(), "", gate).to_string_lossy().to_string();
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("  group: query\n", "  group: query\n  cluster: site\n");
+    std::fs::write(&cfg, text).unwrap();
+    let (code, json, err) = check(dir.path(), Path::new(&cfg));
+    assert_eq!(code, 2, "{err}\n{json:#}");
+    assert!(
+        err.contains("candidate.csv") && err.contains("query"),
+        "{err}"
+    );
+    assert!(err.contains("span more than one `site` value"), "{err}");
+}
+
+#[test]
 fn the_output_is_deterministic() {
     let dir = tempfile::tempdir().unwrap();
     inputs(dir.path());

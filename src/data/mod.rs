@@ -581,6 +581,9 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
         Some(c) => Some(cluster_codes(&req.candidate, &cand.frame, c, "cluster")?),
         None => None,
     };
+    if let (Some(g), Some(c)) = (&groups, &clusters) {
+        groups_within_clusters(&req.candidate, g, c)?;
+    }
 
     let mut slicings = Vec::with_capacity(req.slicings.len());
     for cols in &req.slicings {
@@ -706,6 +709,56 @@ pub fn load(req: &Request) -> Result<Paired, DataError> {
         candidate_file,
         baseline_file,
     })
+}
+
+/// Ranking under `cluster`: a group is resampled whole, with the count its cluster draws,
+/// so every row of a group must lie in one cluster; a group split across clusters is an
+/// error naming up to five such groups (resampling it with one of its clusters would
+/// understate the dependence the config declares).
+fn groups_within_clusters(
+    path: &Path,
+    groups: &Clusters,
+    clusters: &Clusters,
+) -> Result<(), DataError> {
+    const SHOWN: usize = 5;
+    let mut cluster_of = vec![u32::MAX; groups.count];
+    let mut split: Vec<u32> = Vec::new();
+    let mut total = 0usize;
+    for (&g, &c) in groups.codes.iter().zip(&clusters.codes) {
+        let slot = &mut cluster_of[g as usize];
+        if *slot == u32::MAX {
+            *slot = c;
+        } else if *slot != c && *slot != u32::MAX - 1 {
+            // Counted once per group.
+            *slot = u32::MAX - 1;
+            total += 1;
+            if split.len() < SHOWN {
+                split.push(g);
+            }
+        }
+    }
+    if split.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = split
+        .iter()
+        .map(|&g| {
+            format!(
+                "{:?}",
+                groups.names.get(g as usize).map_or("", String::as_str)
+            )
+        })
+        .collect();
+    Err(DataError::new(
+        path,
+        Some(&groups.column),
+        format!(
+            "{total} group(s) span more than one `{}` value ({}{}); a group is resampled whole with its cluster, so all rows of a group must share one cluster: fix the group or the cluster column",
+            clusters.column,
+            names.join(", "),
+            if total > SHOWN { ", …" } else { "" }
+        ),
+    ))
 }
 
 /// The cluster code of every row of the candidate file: codes in first-seen order (the

@@ -8,8 +8,8 @@
 //! - per-group values are computed once per model ([`ranking::Prepared`]); the point
 //!   estimate and every replicate are weighted means over groups, O(groups);
 //! - the bootstrap unit is the group (every row of a group draws the group's Poisson count),
-//!   or the cluster under `cluster` (groups nested in clusters: a group draws the count of
-//!   its first row's cluster); candidate and baseline see the same counts (paired);
+//!   or the cluster under `cluster` (groups nest in clusters, checked when the data are
+//!   read: a group draws its cluster's count); candidate and baseline see the same counts (paired);
 //! - a group without a relevant item has no `map`, `mrr` or `recall_at_k` (the kernel's
 //!   documented rule): a gate on one of them refuses the run before measuring, naming the
 //!   groups ([`check_relevant`]); in the metric table alone the value shows as undefined.

@@ -103,13 +103,9 @@ pub fn measure(spec: &Spec, skew: Option<&SkewSummary>) -> Vec<(usize, Vec<Measu
 fn measured(f: &FeatureSkew, m: crate::metrics::MetricId) -> Measured {
     let value = f
         .value(m)
-        .unwrap_or(Err(metric::SkewUndefined::NoIds))
-        .map(Estimate::point)
-        .map_err(|u| match u {
-            metric::SkewUndefined::NothingCompared => Undefined::NothingCompared,
-            metric::SkewUndefined::NotNumeric => Undefined::NotNumeric,
-            metric::SkewUndefined::NoIds => Undefined::Empty,
-        });
+        // Every skew metric has a value or a reason; another metric is no gate here.
+        .unwrap_or(Err(Undefined::Empty))
+        .map(Estimate::point);
     Measured {
         slice: vec![(SKEW_BY.to_string(), Some(f.name.clone()))],
         rows: f.ids,

@@ -13,7 +13,7 @@
 //! Counts are exact (unweighted rows); the example ids are the first few disagreeing ids in
 //! the files' order, their values cut to [`EXAMPLE_CHARS`] characters.
 
-use super::MetricId;
+use super::{MetricId, Undefined};
 
 /// Disagreeing ids kept as examples per feature.
 pub const SKEW_EXAMPLES: usize = 5;
@@ -67,57 +67,33 @@ pub struct FeatureSkew {
     pub examples: Vec<SkewExample>,
 }
 
-/// Why a skew metric has no value for a feature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SkewUndefined {
-    /// No id has a value in both files.
-    NothingCompared,
-    /// A categorical feature has no numeric difference.
-    NotNumeric,
-    /// Neither file has a row.
-    NoIds,
-}
-
-impl SkewUndefined {
-    /// One sentence for the report.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            SkewUndefined::NothingCompared => "undefined: no id has a value in both files",
-            SkewUndefined::NotNumeric => {
-                "undefined: a categorical feature has no numeric difference (gate it on skew_mismatch_rate)"
-            }
-            SkewUndefined::NoIds => "undefined: no ids",
-        }
-    }
-}
-
 impl FeatureSkew {
     /// Share of compared ids whose values disagree.
-    pub fn mismatch_rate(&self) -> Result<f64, SkewUndefined> {
+    pub fn mismatch_rate(&self) -> Result<f64, Undefined> {
         if self.compared == 0 {
-            return Err(SkewUndefined::NothingCompared);
+            return Err(Undefined::NothingCompared);
         }
         Ok(self.mismatched as f64 / self.compared as f64)
     }
 
     /// Share of all ids with a value on one side only.
-    pub fn missing_rate(&self) -> Result<f64, SkewUndefined> {
+    pub fn missing_rate(&self) -> Result<f64, Undefined> {
         if self.ids == 0 {
-            return Err(SkewUndefined::NoIds);
+            return Err(Undefined::Empty);
         }
         Ok((self.missing_offline + self.missing_online) as f64 / self.ids as f64)
     }
 
     /// Largest absolute difference (numeric features).
-    pub fn max_abs_diff_value(&self) -> Result<f64, SkewUndefined> {
+    pub fn max_abs_diff_value(&self) -> Result<f64, Undefined> {
         match self.kind {
-            SkewKind::Categorical => Err(SkewUndefined::NotNumeric),
-            SkewKind::Numeric { .. } => self.max_abs_diff.ok_or(SkewUndefined::NothingCompared),
+            SkewKind::Categorical => Err(Undefined::NotNumeric),
+            SkewKind::Numeric { .. } => self.max_abs_diff.ok_or(Undefined::NothingCompared),
         }
     }
 
     /// The value of a skew metric; `None` for a metric that is not one.
-    pub fn value(&self, m: MetricId) -> Option<Result<f64, SkewUndefined>> {
+    pub fn value(&self, m: MetricId) -> Option<Result<f64, Undefined>> {
         match m {
             MetricId::SkewMismatchRate => Some(self.mismatch_rate()),
             MetricId::SkewMaxAbsDiff => Some(self.max_abs_diff_value()),
@@ -289,10 +265,10 @@ mod tests {
         let f = categorical("c", &ids(3), &off, &on);
         assert_eq!((f.compared, f.mismatched), (2, 1));
         assert_eq!(f.missing_rate(), Ok(0.0));
-        assert_eq!(f.max_abs_diff_value(), Err(SkewUndefined::NotNumeric));
+        assert_eq!(f.max_abs_diff_value(), Err(Undefined::NotNumeric));
         assert_eq!(
             categorical("c", &ids(1), &s(&[None]), &s(&[Some("x")])).mismatch_rate(),
-            Err(SkewUndefined::NothingCompared)
+            Err(Undefined::NothingCompared)
         );
     }
 

@@ -715,9 +715,8 @@ struct SkewTableExample {
 }
 
 fn skew_table(s: &crate::measure::skew::SkewSummary) -> SkewTable {
-    use crate::metrics::skew::SkewUndefined;
     let worst = s.worst();
-    let pct = |r: Result<f64, SkewUndefined>, of: u64| match r {
+    let pct = |r: Result<f64, crate::metrics::Undefined>, of: u64| match r {
         Ok(x) => format!("{}% of {of}", num(x * 100.0)),
         Err(_) => "–".to_string(),
     };

@@ -602,7 +602,7 @@ fn skew_block(
             s.features.len()
         )
     };
-    let pct = |r: Result<f64, crate::metrics::skew::SkewUndefined>, of: u64| match r {
+    let pct = |r: Result<f64, crate::metrics::Undefined>, of: u64| match r {
         Ok(x) => format!("{}% of {of}", num(x * 100.0)),
         Err(_) => "–".to_string(),
     };
