@@ -2,7 +2,7 @@
 //! bootstrap runs once per replicate. Run with `cargo bench --bench metrics`.
 
 use divan::{Bencher, black_box};
-use modelgate::metrics::{Groups, MetricId, Plan, Ranked, evaluate};
+use modelgate::metrics::{MetricId, Plan, Ranked, SortedGroups, evaluate};
 
 const ROWS: usize = 1_000_000;
 const GROUPS: u32 = 8;
@@ -87,7 +87,7 @@ fn evaluate_auc_ap_8_groups(bencher: Bencher) {
     let d = data();
     let ranked = Ranked::new(&d.scores, &d.positive, None);
     let codes = ranked.gather(&d.group);
-    let groups = Groups {
+    let groups = SortedGroups {
         codes: Some(&codes),
         count: GROUPS as usize,
     };
@@ -101,7 +101,7 @@ fn evaluate_auc_ap_8_groups_replicate(bencher: Bencher) {
     let d = data();
     let ranked = Ranked::new(&d.scores, &d.positive, None);
     let codes = ranked.gather(&d.group);
-    let groups = Groups {
+    let groups = SortedGroups {
         codes: Some(&codes),
         count: GROUPS as usize,
     };
@@ -120,7 +120,7 @@ fn evaluate_everything_8_groups(bencher: Bencher) {
     let d = data();
     let ranked = Ranked::new(&d.scores, &d.positive, None);
     let codes = ranked.gather(&d.group);
-    let groups = Groups {
+    let groups = SortedGroups {
         codes: Some(&codes),
         count: GROUPS as usize,
     };

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use modelgate::metrics::{Groups, MetricId, Plan, Ranked, Undefined, Value, evaluate};
+use modelgate::metrics::{MetricId, Plan, Ranked, SortedGroups, Undefined, Value, evaluate};
 use serde_json::Value as Json;
 
 const TOLERANCE: f64 = 1e-9;
@@ -82,7 +82,7 @@ fn metrics_match_sklearn() {
             threshold: ds["threshold"].as_f64().expect("threshold"),
         };
         let ranked = Ranked::new(&data.scores, &data.positive, data.weight.as_deref());
-        let table = evaluate(&ranked, Groups::ALL, &plan, |_, _, _| 1.0);
+        let table = evaluate(&ranked, SortedGroups::ALL, &plan, |_, _, _| 1.0);
         assert_eq!(table.rows, [data.scores.len() as u64]);
         assert_eq!(
             table.positives,
@@ -95,7 +95,7 @@ fn metrics_match_sklearn() {
             let got: Value = table.group(0)[i];
             let single = evaluate(
                 &ranked,
-                Groups::ALL,
+                SortedGroups::ALL,
                 &Plan {
                     metrics: vec![*id],
                     threshold: plan.threshold,
@@ -189,7 +189,7 @@ fn stacked_golden_sets_as_groups() {
     let plan = Plan { metrics, threshold };
     let together = evaluate(
         &ranked,
-        Groups {
+        SortedGroups {
             codes: Some(&codes),
             count: sets.len(),
         },
@@ -198,7 +198,7 @@ fn stacked_golden_sets_as_groups() {
     );
     for (g, (d, _)) in sets.iter().enumerate() {
         let alone_ranked = Ranked::new(&d.scores, &d.positive, d.weight.as_deref());
-        let alone = evaluate(&alone_ranked, Groups::ALL, &plan, |_, _, _| 1.0);
+        let alone = evaluate(&alone_ranked, SortedGroups::ALL, &plan, |_, _, _| 1.0);
         assert_eq!(together.rows[g], alone.rows[0]);
         for (a, b) in together.group(g).iter().zip(alone.group(0)) {
             match (a, b) {

@@ -1,7 +1,7 @@
 //! Property tests of the streaming metrics against naive definitions, on random inputs
 //! with heavy ties, zero weights and several groups.
 
-use modelgate::metrics::{Groups, MetricId, Plan, Ranked, TopK, Undefined, Value, evaluate};
+use modelgate::metrics::{MetricId, Plan, Ranked, SortedGroups, TopK, Undefined, Value, evaluate};
 use proptest::prelude::*;
 
 /// One row: score (few distinct values, so ties are common), label, weight (zeros included).
@@ -38,7 +38,7 @@ fn eval_rows(rows: &[Row], weighted: bool, metrics: &[MetricId], threshold: f64)
         metrics: metrics.to_vec(),
         threshold,
     };
-    evaluate(&ranked, Groups::ALL, &plan, |_, _, _| 1.0).values
+    evaluate(&ranked, SortedGroups::ALL, &plan, |_, _, _| 1.0).values
 }
 
 fn w(r: &Row, weighted: bool) -> f64 {
@@ -221,7 +221,7 @@ proptest! {
         let ranked = Ranked::new(&scores, &positive, weighted.then_some(&weight[..]));
         let codes = ranked.gather(&code);
         let plan = Plan { metrics: ids.clone(), threshold: 0.5 };
-        let table = evaluate(&ranked, Groups { codes: Some(&codes), count: 4 }, &plan, |_, _, _| 1.0);
+        let table = evaluate(&ranked, SortedGroups { codes: Some(&codes), count: 4 }, &plan, |_, _, _| 1.0);
         for g in 0..4u32 {
             let mine: Vec<Row> = rows.iter().copied().filter(|r| r.group == g).collect();
             let alone = eval_rows(&mine, weighted, &ids, 0.5);
@@ -248,7 +248,7 @@ proptest! {
         let ranked = Ranked::new(&scores, &positive, Some(&weight));
         let codes = ranked.gather(&code);
         let plan = Plan { metrics: ids.clone(), threshold: 0.5 };
-        let groups = Groups { codes: Some(&codes), count: 2 };
+        let groups = SortedGroups { codes: Some(&codes), count: 2 };
         let reweighted = evaluate(&ranked, groups, &plan, |row, group, pos| {
             assert_eq!(code[row as usize], group);
             assert_eq!(positive[row as usize], pos);

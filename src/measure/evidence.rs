@@ -7,7 +7,7 @@ use super::{
 };
 use crate::config::{GateSpec, Spec, Task, Test, WeightKind};
 use crate::data::{self, DataError, Paired, Slicing};
-use crate::metrics::{self, Groups, MetricId, Ranked, Table, Value};
+use crate::metrics::{self, MetricId, Ranked, SortedGroups, Table, Value};
 use crate::stats::bootstrap::{self, BootstrapResult};
 use crate::stats::delong::{self, Auc, PairedAuc};
 use crate::stats::mcnemar::{self, McNemar, Target};
@@ -53,7 +53,7 @@ pub fn evaluate(r: &Ranked, groups: RowGroups<'_>, plan: &metrics::Plan) -> Tabl
     let sorted = groups.sorted_for(r);
     metrics::evaluate(
         r,
-        Groups {
+        SortedGroups {
             codes: sorted.as_deref(),
             count: groups.count,
         },
@@ -303,7 +303,7 @@ fn cluster_bootstrap(
             units::per_lane(counts, |mult| {
                 metrics::evaluate(
                     ranked[model],
-                    Groups {
+                    SortedGroups {
                         codes: sorted[model].as_deref(),
                         count: groups.count,
                     },

@@ -22,7 +22,7 @@ use super::{Measured, Measurements, Methods, MetricsRow, SliceKey, Stage, UnitBo
 use crate::config::{BY_CLASS, Spec, WeightKind};
 use crate::data::{ClassPredictions, Paired, TaskColumns};
 use crate::metrics::multiclass::{self, Metric, Outputs, Prepared, Scores};
-use crate::metrics::{self, Groups, LANES, MetricId, Ranked, Table, Ties, Undefined, Value};
+use crate::metrics::{self, LANES, MetricId, Ranked, SortedGroups, Table, Ties, Undefined, Value};
 use crate::stats::bootstrap::{BootstrapResult, BootstrapSpec};
 use crate::stats::units::{self, Units};
 use crate::stats::z_critical;
@@ -401,7 +401,7 @@ fn class_values_lanes(
         let sw = r.weight.as_deref();
         let values = metrics::evaluate_lanes(
             r,
-            Groups::ALL,
+            SortedGroups::ALL,
             ties,
             &plan,
             &[[(0.0, 0.0); LANES]],
@@ -459,7 +459,7 @@ fn by_class(
                         multiclass::one_vs_rest_rankings(&Scores::Columns(&c), truth, weight)
                             .into_iter()
                             .map(|r| {
-                                let t = Ties::new(&r, Groups::ALL);
+                                let t = Ties::new(&r, SortedGroups::ALL);
                                 (r, t)
                             })
                             .collect(),
@@ -547,7 +547,7 @@ mod tests {
         let ranked = multiclass::one_vs_rest_rankings(&Scores::Columns(&c), &truth, Some(&weight))
             .into_iter()
             .map(|r| {
-                let t = Ties::new(&r, Groups::ALL);
+                let t = Ties::new(&r, SortedGroups::ALL);
                 (r, t)
             })
             .collect();

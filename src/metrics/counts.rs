@@ -29,7 +29,7 @@ pub fn frequency_counts(mut table: Table) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{Groups, MetricId, Plan, Ranked, evaluate};
+    use crate::metrics::{MetricId, Plan, Ranked, SortedGroups, evaluate};
 
     #[test]
     fn counts_are_weight_sums_per_group_and_equal_the_expanded_rows() {
@@ -40,7 +40,7 @@ mod tests {
         let r = Ranked::new(&scores, &positive, Some(&weight));
         let codes_rows = [0u32, 1, 0];
         let sorted: Vec<u32> = r.row.iter().map(|&i| codes_rows[i as usize]).collect();
-        let groups = Groups {
+        let groups = SortedGroups {
             codes: Some(&sorted),
             count: 2,
         };
@@ -67,7 +67,7 @@ mod tests {
         }
         let r2 = Ranked::new(&s, &p, None);
         let sorted2: Vec<u32> = r2.row.iter().map(|&i| c[i as usize]).collect();
-        let g2 = Groups {
+        let g2 = SortedGroups {
             codes: Some(&sorted2),
             count: 2,
         };

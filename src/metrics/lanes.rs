@@ -14,7 +14,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::stream::{Kernel, Point, Sums, cut_of, value};
-use super::{Confusion, Groups, MetricId, Plan, Ranked, Value};
+use super::{Confusion, MetricId, Plan, Ranked, SortedGroups, Value};
 
 /// Reweightings computed together.
 pub const LANES: usize = 8;
@@ -35,7 +35,7 @@ impl Ties {
     ///
     /// # Panics
     /// If the codes do not cover every row (a caller bug).
-    pub fn new(ranked: &Ranked, groups: Groups<'_>) -> Ties {
+    pub fn new(ranked: &Ranked, groups: SortedGroups<'_>) -> Ties {
         let n = ranked.len();
         let code = |i: usize| groups.codes.map_or(0, |c| c[i] as usize);
         // Per row its tie group's id; per tie group whether it has a positive, and its last row.
@@ -165,7 +165,7 @@ impl Acc {
 /// do not match the rows and groups (caller bugs).
 pub fn evaluate_lanes<W>(
     ranked: &Ranked,
-    groups: Groups<'_>,
+    groups: SortedGroups<'_>,
     ties: &Ties,
     plan: &Plan,
     totals: &[[(f64, f64); LANES]],
@@ -291,7 +291,7 @@ mod tests {
             let (r, codes, lane_w) = data(n, seed);
             let sorted = r.gather(&codes);
             for grouped in [false, true] {
-                let groups = Groups {
+                let groups = SortedGroups {
                     codes: grouped.then_some(&sorted[..]),
                     count: if grouped { 3 } else { 1 },
                 };

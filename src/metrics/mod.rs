@@ -123,16 +123,16 @@ pub struct Ranked {
 
 /// Which group (slice) each sorted position belongs to.
 #[derive(Debug, Clone, Copy)]
-pub struct Groups<'a> {
+pub struct SortedGroups<'a> {
     /// Group code per *sorted* position (see [`Ranked::gather`]); `None` = one group, all rows.
     pub codes: Option<&'a [u32]>,
     /// Number of groups; every code is `< count`.
     pub count: usize,
 }
 
-impl Groups<'static> {
+impl SortedGroups<'static> {
     /// A single group holding every row.
-    pub const ALL: Groups<'static> = Groups {
+    pub const ALL: SortedGroups<'static> = SortedGroups {
         codes: None,
         count: 1,
     };

@@ -30,7 +30,9 @@
 // Class and lane loops index several parallel arrays by the same class or lane.
 #![allow(clippy::needless_range_loop)]
 
-use super::{Confusion, Groups, LANES, MetricId, Plan, Ranked, Ties, Undefined as BinaryUndefined};
+use super::{
+    Confusion, LANES, MetricId, Plan, Ranked, SortedGroups, Ties, Undefined as BinaryUndefined,
+};
 
 /// Why a multiclass metric has no value on some rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -790,7 +792,7 @@ impl Prepared {
                         one_vs_rest_rankings(&s, truth, weight)
                             .into_iter()
                             .map(|r| {
-                                let t = Ties::new(&r, Groups::ALL);
+                                let t = Ties::new(&r, SortedGroups::ALL);
                                 (r, t)
                             })
                             .collect(),
@@ -905,7 +907,7 @@ impl Prepared {
             let w = ranked.weight.as_deref();
             let values = super::evaluate_lanes(
                 ranked,
-                Groups::ALL,
+                SortedGroups::ALL,
                 ties,
                 &plan,
                 &[[(0.0, 0.0); LANES]],
@@ -1069,7 +1071,7 @@ pub fn one_vs_rest_ranked<R: Fn(u32) -> f64>(
         metrics: metrics.to_vec(),
         threshold: 0.5,
     };
-    let table = super::evaluate(ranked, Groups::ALL, &plan, |row, _, _| reweight(row));
+    let table = super::evaluate(ranked, SortedGroups::ALL, &plan, |row, _, _| reweight(row));
     table
         .group(0)
         .iter()

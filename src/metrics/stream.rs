@@ -16,7 +16,7 @@
 //! time per row. Every other metric divides by the totals only at the end, in one pass.
 
 use super::calibration::{brier_row, ece_bin, log_loss_row};
-use super::{Confusion, Groups, MetricId, Plan, Ranked, Table, TopK, Undefined, Value};
+use super::{Confusion, MetricId, Plan, Ranked, SortedGroups, Table, TopK, Undefined, Value};
 
 /// A metric that tracks the best point of the curve under a constraint, or a top-k cut.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -281,7 +281,7 @@ pub(super) fn cut_of(top: TopK, total: f64) -> f64 {
 /// `>= groups.count`, or `groups.count` is 0 while there are rows (programming errors).
 pub fn evaluate<W: Fn(u32, u32, bool) -> f64>(
     ranked: &Ranked,
-    groups: Groups<'_>,
+    groups: SortedGroups<'_>,
     plan: &Plan,
     reweight: W,
 ) -> Table {

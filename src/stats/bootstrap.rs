@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use super::cells::{CellPlan, Cells, Rows as CellRows};
 use super::resample::{self, LANES, Lanes, Stream, counts};
 use super::{Interval, RowGroups, Undefined};
-use crate::metrics::{Groups, MetricId, Plan, Ranked, Ties, Value, evaluate_lanes};
+use crate::metrics::{MetricId, Plan, Ranked, SortedGroups, Ties, Value, evaluate_lanes};
 
 /// How to bootstrap.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -64,7 +64,7 @@ impl Default for BootstrapSpec {
 
 /// The bootstrap distribution of one quantity (a metric of one model, or a delta).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Estimate {
+pub struct Replicates {
     /// Value per replicate, in replicate order; NaN where the replicate is undefined.
     pub replicates: Vec<f64>,
     /// Percentile interval of the defined replicates (NumPy's linear rule, as
@@ -78,13 +78,13 @@ pub struct Estimate {
     pub undefined: usize,
 }
 
-impl Estimate {
+impl Replicates {
     /// The estimate of `replicates` (NaN = undefined) at `confidence`.
-    pub fn new(replicates: Vec<f64>, confidence: f64) -> Estimate {
+    pub fn new(replicates: Vec<f64>, confidence: f64) -> Replicates {
         let mut sorted: Vec<f64> = replicates.iter().copied().filter(|v| !v.is_nan()).collect();
         sorted.sort_unstable_by(f64::total_cmp);
         let defined = sorted.len();
-        Estimate {
+        Replicates {
             interval: percentile_interval(&sorted, confidence).ok_or(Undefined::NoReplicates),
             se: std_ddof1(&sorted),
             defined,
@@ -103,11 +103,11 @@ impl Estimate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
     /// The candidate's (or the single model's) metric.
-    pub candidate: Estimate,
+    pub candidate: Replicates,
     /// The baseline's metric (paired bootstrap only).
-    pub baseline: Option<Estimate>,
+    pub baseline: Option<Replicates>,
     /// `candidate − baseline`, replicate by replicate (paired bootstrap only).
-    pub delta: Option<Estimate>,
+    pub delta: Option<Replicates>,
     /// Two-sided bootstrap p-value of `delta = 0`: `min(1, 2·min(#{Δ* ≤ 0}, #{Δ* ≥ 0})/B)`
     /// over the defined replicates (paired bootstrap only; NaN without any).
     pub p_value: Option<f64>,
@@ -120,18 +120,18 @@ impl Cell {
     pub fn of_replicates(candidate: Vec<f64>, baseline: Option<Vec<f64>>, confidence: f64) -> Cell {
         let Some(b) = baseline else {
             return Cell {
-                candidate: Estimate::new(candidate, confidence),
+                candidate: Replicates::new(candidate, confidence),
                 baseline: None,
                 delta: None,
                 p_value: None,
             };
         };
         let d: Vec<f64> = candidate.iter().zip(&b).map(|(x, y)| x - y).collect();
-        let delta = Estimate::new(d, confidence);
+        let delta = Replicates::new(d, confidence);
         let p_value = p_value_zero(delta.defined_values());
         Cell {
-            candidate: Estimate::new(candidate, confidence),
-            baseline: Some(Estimate::new(b, confidence)),
+            candidate: Replicates::new(candidate, confidence),
+            baseline: Some(Replicates::new(b, confidence)),
             delta: Some(delta),
             p_value: Some(p_value),
         }
@@ -466,7 +466,7 @@ impl Walk {
                 let codes = groups.sorted_for(r);
                 let ties = Ties::new(
                     r,
-                    Groups {
+                    SortedGroups {
                         codes: codes.as_deref(),
                         count: groups.count,
                     },
@@ -529,7 +529,7 @@ impl Walk {
         let mut batch = Batch::new(ranked.len(), count, self.plan.metrics.len());
         let scale = stratum_scales(&sums, total, &mut batch);
         for (m, (r, (codes, ties))) in ranked.iter().zip(&self.sorted).enumerate() {
-            let g = Groups {
+            let g = SortedGroups {
                 codes: codes.as_deref(),
                 count,
             };
@@ -618,7 +618,7 @@ impl Little {
             let codes = groups.sorted_for(r);
             let t = crate::metrics::evaluate(
                 r,
-                Groups {
+                SortedGroups {
                     codes: codes.as_deref(),
                     count,
                 },
@@ -695,7 +695,7 @@ impl Little {
                 });
                 let ties = Ties::new(
                     &sub,
-                    Groups {
+                    SortedGroups {
                         codes: codes.as_deref(),
                         count,
                     },
@@ -708,7 +708,7 @@ impl Little {
             .collect();
         let walk = |lane_w: &dyn Fn(u32) -> Lanes, scale: &[Lanes], batch: &mut Batch| {
             for (m, (sub, codes, ties)) in subsets.iter().enumerate() {
-                let g = Groups {
+                let g = SortedGroups {
                     codes: codes.as_deref(),
                     count,
                 };
@@ -939,7 +939,7 @@ mod tests {
         let out = single(&c, groups, &p, &spec);
         let point = evaluate(
             &c,
-            Groups {
+            SortedGroups {
                 codes: groups.sorted_for(&c).as_deref(),
                 count: 3,
             },
@@ -1088,7 +1088,7 @@ mod se_check {
                     w[set[(next() % set.len() as u64) as usize]] += 1.0;
                 }
             }
-            let t = evaluate(&c, crate::metrics::Groups::ALL, &plan, |r, _, _| {
+            let t = evaluate(&c, crate::metrics::SortedGroups::ALL, &plan, |r, _, _| {
                 w[r as usize]
             });
             ap.push(t.values[0].expect("defined"));

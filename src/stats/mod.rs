@@ -60,7 +60,7 @@ pub use crate::metrics::Undefined;
 
 /// Group (slice) membership of each row, in **original row order**.
 ///
-/// Unlike [`metrics::Groups`](crate::metrics::Groups), whose codes follow one model's sorted
+/// Unlike [`metrics::SortedGroups`](crate::metrics::SortedGroups), whose codes follow one model's sorted
 /// order, these codes are indexed by row; the stats functions gather them per model.
 #[derive(Debug, Clone, Copy)]
 pub struct RowGroups<'a> {
