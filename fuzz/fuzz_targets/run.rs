@@ -177,7 +177,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     std::fs::write(
         &config,
         format!(
-            "version: 1\nname: fuzz\ncandidate: candidate\nbaseline: baseline\ncolumns: {{label: label, score: score, id: id}}\nseed: 1\nbootstrap: {{replicates: 50}}\nmin_slice: {{rows: 5, positives: 1, negatives: 1}}\ngates:\n  - metric: {metric}\n    max_regression: 0.05\n{by}  - metric: roc_auc\n    min: 0.1\n"
+            "version: 1\nname: fuzz\ncandidate: candidate\nbaseline: baseline\ncolumns: {{label: label, score: score, id: id}}\nseed: 1\nbootstrap: {{replicates: 100}}\nmin_slice: {{rows: 5, positives: 1, negatives: 1}}\ngates:\n  - metric: {metric}\n    max_regression: 0.05\n{by}  - metric: roc_auc\n    min: 0.1\n"
         ),
     )
     .expect("fuzz config");
