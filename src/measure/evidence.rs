@@ -1,29 +1,22 @@
 //! The evidence a [`Plan`] asks for: metric tables, DeLong, the bootstrap and McNemar on
 //! every slicing, handed to the gates as [`Measured`] values.
 
+use super::level::{slice_keys, table_rows};
 use super::{
     BootstrapMethod, DelongMethod, Estimate, McNemarByClass, Measured, Measurements, Methods,
     MetricsRow, Plan, SliceKey, Spread, Stage, UnitBootstrap,
 };
-use crate::config::{GateSpec, Spec, Task, Test, WeightKind};
-use crate::data::{self, DataError, Paired, Slicing};
-use crate::metrics::{self, MetricId, Ranked, SortedGroups, Table, Value};
+use crate::config::{GateSpec, Spec, Test, WeightKind};
+use crate::data::{self, DataError, Paired};
+use crate::metrics::{self, MetricId, Ranked, SortedGroups, Table};
 use crate::stats::bootstrap::{self, BootstrapResult};
 use crate::stats::delong::{self, Auc, PairedAuc};
 use crate::stats::mcnemar::{self, McNemar, Target};
 use crate::stats::{RowGroups, Undefined};
 use crate::stats::{ks, units};
 
-/// Probability metrics need scores in [0, 1]; ranking metrics take any score. For the
-/// other tasks, the task's own checks that need the data and the gates: multiclass scores
-/// were checked in [0, 1] when read; a ranking gate on `map`, `mrr` or `recall_at_k` needs
-/// a relevant item in every group ([`super::ranking::check_relevant`]).
-pub fn check_probabilities(spec: &Spec, data: &Paired) -> Result<(), DataError> {
-    match spec.task {
-        Task::Binary => {}
-        Task::Ranking => return super::ranking::check_relevant(spec, data),
-        Task::Multiclass | Task::Regression => return Ok(()),
-    }
+/// A binary gate on a probability metric needs scores in [0, 1] in both files.
+pub(super) fn check_probabilities(spec: &Spec, data: &Paired) -> Result<(), DataError> {
     if let Some(g) = spec.gates.iter().find(|g| g.metric.needs_probabilities()) {
         let why = format!(
             "gate `{}` (config line {}) needs probabilities",
@@ -78,14 +71,6 @@ pub fn evaluate_counted(
     }
 }
 
-/// The keys of a slicing's slices, as `(column, value)` pairs.
-pub fn slice_keys(s: &Slicing) -> Vec<SliceKey> {
-    s.keys
-        .iter()
-        .map(|k| s.columns.iter().cloned().zip(k.iter().cloned()).collect())
-        .collect()
-}
-
 /// One model's metric table, as `modelgate metrics` prints it: the whole set's row, then
 /// each slicing's slices, every metric of `plan` on one sort of the candidate's scores.
 pub fn metric_rows(data: &Paired, plan: &metrics::Plan) -> Vec<MetricsRow> {
@@ -111,50 +96,19 @@ pub fn metric_rows(data: &Paired, plan: &metrics::Plan) -> Vec<MetricsRow> {
     rows
 }
 
-/// One row per slice of metric tables computed with `plan`.
-pub fn table_rows(
-    keys: &[SliceKey],
-    plan: &metrics::Plan,
-    cand: &Table,
-    base: Option<&Table>,
-) -> Vec<MetricsRow> {
-    let w = plan.metrics.len();
-    keys.iter()
-        .enumerate()
-        .map(|(k, key)| {
-            let pick = |t: &Table| -> Vec<(MetricId, Value)> {
-                plan.metrics
-                    .iter()
-                    .enumerate()
-                    .map(|(j, m)| (*m, t.values[k * w + j]))
-                    .collect()
-            };
-            MetricsRow {
-                slice: key.clone(),
-                rows: cand.rows[k],
-                positives: cand.positives[k],
-                candidate: pick(cand),
-                baseline: base.map(pick),
-            }
-        })
-        .collect()
-}
-
 /// DeLong on one slicing: per slice, the candidate alone or paired with the baseline.
 enum DelongResult {
     Single(Vec<Result<Auc, Undefined>>),
     Paired(Vec<Result<PairedAuc, Undefined>>),
 }
 
-/// Computes everything the gates and the report need; `stage` hears what runs now.
-pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> Measurements {
-    // task: each task other than binary measures in its own module.
-    match spec.task {
-        Task::Binary => {}
-        Task::Regression => return super::regression::measure(spec, data, stage),
-        Task::Multiclass => return super::multiclass::measure(spec, data, stage),
-        Task::Ranking => return super::ranking::measure(spec, data, stage),
-    }
+/// Computes everything the gates and the report need of a binary classifier; `stage`
+/// hears what runs now.
+pub(super) fn measure(
+    spec: &Spec,
+    data: &Paired,
+    stage: &mut dyn FnMut(Stage<'_>),
+) -> Measurements {
     stage(Stage::Sorting);
     let weight = data.weight.as_deref();
     let cand_r = Ranked::new(&data.candidate, &data.positive, weight);

@@ -10,16 +10,18 @@ pub mod charts;
 mod compare;
 pub mod drift;
 mod evidence;
+mod level;
 pub mod multiclass;
 pub mod plan;
 pub mod ranking;
 mod regression;
 pub mod skew;
 
-pub use evidence::{check_probabilities, evaluate, measure, metric_rows, slice_keys, table_rows};
+pub use evidence::{evaluate, metric_rows};
+pub use level::{slice_keys, table_rows};
 pub use plan::{Plan, request};
 
-use crate::config::Spec;
+use crate::config::{Spec, Task};
 use crate::data::{DataError, FileInfo, Paired};
 use crate::metrics::{MetricId, Undefined, Value};
 use crate::stats::Interval;
@@ -231,6 +233,29 @@ pub enum Stage<'a> {
         /// The slicing.
         by: &'a [String],
     },
+}
+
+/// Computes everything the gates and the report need on the paired rows; each task
+/// measures in its own module. `stage` hears what runs now.
+pub fn measure(spec: &Spec, data: &Paired, stage: &mut dyn FnMut(Stage<'_>)) -> Measurements {
+    match spec.task {
+        Task::Binary => evidence::measure(spec, data, stage),
+        Task::Regression => regression::measure(spec, data, stage),
+        Task::Multiclass => multiclass::measure(spec, data, stage),
+        Task::Ranking => ranking::measure(spec, data, stage),
+    }
+}
+
+/// The checks that need both the data and the gates, before anything is measured: a
+/// binary probability metric needs scores in [0, 1]; a ranking gate on `map`, `mrr` or
+/// `recall_at_k` needs a relevant item in every group ([`ranking::check_relevant`]);
+/// multiclass scores were checked in [0, 1] when read, regression values when read.
+pub fn check_probabilities(spec: &Spec, data: &Paired) -> Result<(), DataError> {
+    match spec.task {
+        Task::Binary => evidence::check_probabilities(spec, data),
+        Task::Ranking => ranking::check_relevant(spec, data),
+        Task::Multiclass | Task::Regression => Ok(()),
+    }
 }
 
 /// The inputs besides the paired rows: the reference sample (gates `against: reference`)

@@ -15,9 +15,8 @@
 //!   (as [`multiclass::by_class`]), one slice `class=<value>` per class whose `rows` are the
 //!   class's support (rows labelled c), so `min_slice.rows` skips rare classes openly.
 
-use super::evidence::{slice_keys, table_rows};
+use super::level::{Level, gate_measured, slice_keys, table_rows};
 use super::plan::Plan;
-use super::regression::{Level, gate_measured};
 use super::{Measured, Measurements, Methods, MetricsRow, SliceKey, Stage, UnitBootstrap};
 use crate::config::{BY_CLASS, Spec, WeightKind};
 use crate::data::{ClassPredictions, Paired, TaskColumns};

@@ -14,9 +14,8 @@
 //!   documented rule): a gate on one of them refuses the run before measuring, naming the
 //!   groups ([`check_relevant`]); in the metric table alone the value shows as undefined.
 
-use super::evidence::{slice_keys, table_rows};
+use super::level::{Level, gate_measured, slice_keys, table_rows};
 use super::plan::Plan;
-use super::regression::{Level, gate_measured};
 use super::{Measured, Measurements, Methods, MetricsRow, SliceKey, Stage, UnitBootstrap};
 use crate::config::Spec;
 use crate::data::{DataError, Paired, TaskColumns, examples};

@@ -13,16 +13,15 @@
 //!   one exact evaluation per model ([`regression::evaluate`]).
 
 use super::UnitBootstrap;
-use super::evidence::{slice_keys, table_rows};
+use super::level::{Level, MeanLosses, gate_measured, slice_keys, table_rows};
 use super::plan::Plan;
-use super::{Estimate, Measured, Measurements, Methods, MetricsRow, SliceKey, Spread, Stage};
-use crate::config::{GateSpec, Spec, Test, WeightKind};
+use super::{Measured, Measurements, Methods, MetricsRow, SliceKey, Stage};
+use crate::config::{Spec, Test, WeightKind};
 use crate::data::Paired;
 use crate::metrics::regression::{self, ByError, RegressionRows};
 use crate::metrics::{self, MetricId, Table};
-use crate::stats::Interval;
 use crate::stats::bootstrap::{BootstrapResult, BootstrapSpec};
-use crate::stats::units::{self, MeanInterval, Units};
+use crate::stats::units::{self, Units};
 use crate::stats::z_critical;
 
 /// Measures a regression spec on regression data (see the module docs).
@@ -173,10 +172,6 @@ pub(super) fn measure(
     }
 }
 
-/// Per group, the candidate's mean-loss interval and (with a baseline) the paired
-/// difference's; `None` when `metric` is not a mean loss.
-pub(super) type MeanLosses = (Vec<Option<MeanInterval>>, Option<Vec<Option<MeanInterval>>>);
-
 fn mean_loss_intervals(
     metric: MetricId,
     models: &[RegressionRows<'_>],
@@ -203,84 +198,4 @@ fn mean_loss_intervals(
         units::paired_mean(&diff, weight, role, codes, count, clusters, spec.confidence)
     });
     Some((c, d))
-}
-
-/// What one slicing computed, for the gates judged on it (shared with the multiclass and
-/// ranking measuring, which have no mean-loss intervals).
-pub(super) struct Level<'a> {
-    pub plan: &'a metrics::Plan,
-    pub cand: &'a Table,
-    pub base: Option<&'a Table>,
-    pub boot: Option<(&'a [MetricId], &'a BootstrapResult)>,
-    pub means: Option<&'a MeanLosses>,
-    pub z: f64,
-}
-
-/// A normal interval of half-width `z·se` around `centre`.
-fn around(centre: f64, se: f64, z: f64) -> Interval {
-    Interval {
-        lo: centre - z * se,
-        hi: centre + z * se,
-    }
-}
-
-/// One gate's [`Measured`] per slice.
-pub(super) fn gate_measured(g: &GateSpec, keys: &[SliceKey], ev: &Level<'_>) -> Vec<Measured> {
-    let col = ev
-        .plan
-        .metrics
-        .iter()
-        .position(|m| *m == g.metric)
-        .unwrap_or(0);
-    let w = ev.plan.metrics.len();
-    keys.iter()
-        .enumerate()
-        .map(|(k, key)| {
-            let cv = ev.cand.values[k * w + col];
-            let bv = ev.base.map(|t| t.values[k * w + col]);
-            let mut cand_est = cv.map(Estimate::point);
-            let mut delta_est = match (cv, bv) {
-                (Ok(c), Some(Ok(b))) => Some(Ok(Estimate::point(c - b))),
-                (Err(u), Some(_)) | (_, Some(Err(u))) => Some(Err(u)),
-                (_, None) => None,
-            };
-            if let Some((c_means, d_means)) = ev.means {
-                if let (Ok(c), Some(m)) = (&mut cand_est, c_means[k]) {
-                    c.interval = Some(around(c.value, m.se, ev.z));
-                    c.spread = Spread::Normal(m.se);
-                }
-                if let (Some(Ok(d)), Some(Some(m))) =
-                    (&mut delta_est, d_means.as_ref().map(|v| v[k]))
-                {
-                    d.interval = Some(around(d.value, m.se, ev.z));
-                    d.spread = Spread::Normal(m.se);
-                }
-            } else if let Some((metrics, b)) = ev.boot
-                && let Some(j) = metrics.iter().position(|m| *m == g.metric)
-            {
-                let cell = b.cell(k, j);
-                if let (Ok(c), Ok(iv)) = (&mut cand_est, cell.candidate.interval) {
-                    c.interval = Some(iv);
-                    c.spread = Spread::Replicates(cell.candidate.defined_values().collect());
-                }
-                if let (Some(Ok(d)), Some(e)) = (&mut delta_est, &cell.delta)
-                    && let Ok(iv) = e.interval
-                {
-                    d.interval = Some(iv);
-                    d.spread = Spread::Replicates(e.defined_values().collect());
-                }
-            }
-            Measured {
-                slice: key.clone(),
-                rows: ev.cand.rows[k],
-                positives: 0,
-                candidate: cand_est,
-                baseline: bv,
-                delta: delta_est,
-                mcnemar: None,
-                mcnemar_context: None,
-                ks_test: None,
-            }
-        })
-        .collect()
 }

@@ -24,9 +24,9 @@
 use rayon::prelude::*;
 
 use super::cells::{CellPlan, Cells, Rows as CellRows};
-use super::resample::{self, LANES, Lanes, Stream, counts};
+use super::resample::{self, Batch, LANES, Lanes, Stream, counts};
 use super::{Interval, RowGroups, Undefined};
-use crate::metrics::{MetricId, Plan, Ranked, SortedGroups, Ties, Value, evaluate_lanes};
+use crate::metrics::{MetricId, Plan, Ranked, SortedGroups, Ties, evaluate_lanes};
 
 /// How to bootstrap.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -379,54 +379,6 @@ fn scatter<T: Copy + Default>(r: &Ranked, sorted: &[T]) -> Vec<T> {
     out
 }
 
-/// One batch's values of one engine: `[model][group][metric][lane]`, NaN = undefined, and
-/// the groups whose strata collapsed in each lane.
-pub struct Batch {
-    groups: usize,
-    width: usize,
-    values: Vec<f64>,
-    collapsed: Vec<bool>,
-}
-
-impl Batch {
-    /// An empty batch (every value undefined).
-    pub fn new(models: usize, groups: usize, width: usize) -> Batch {
-        Batch {
-            groups,
-            width,
-            values: vec![f64::NAN; models * groups * width * LANES],
-            collapsed: vec![false; groups * LANES],
-        }
-    }
-
-    fn at(&self, model: usize, group: usize, metric: usize, lane: usize) -> usize {
-        ((model * self.groups + group) * self.width + metric) * LANES + lane
-    }
-
-    /// Sets one value (an undefined one is NaN).
-    pub fn set(&mut self, model: usize, group: usize, metric: usize, lane: usize, v: Value) {
-        let i = self.at(model, group, metric, lane);
-        self.values[i] = v.unwrap_or(f64::NAN);
-    }
-
-    /// Marks a group collapsed in a lane: all its values are undefined there.
-    pub fn collapse(&mut self, group: usize, lane: usize) {
-        self.collapsed[group * LANES + lane] = true;
-    }
-
-    fn collapsed(&self, group: usize, lane: usize) -> bool {
-        self.collapsed[group * LANES + lane]
-    }
-
-    fn get(&self, model: usize, group: usize, metric: usize, lane: usize) -> f64 {
-        if self.collapsed(group, lane) {
-            f64::NAN
-        } else {
-            self.values[self.at(model, group, metric, lane)]
-        }
-    }
-}
-
 /// Per stratum and lane, the factor that gives the resampled stratum its total weight
 /// back (stratification); a stratum with weight that drew none collapses its group.
 fn stratum_scales(sums: &[Lanes], total: &[f64], batch: &mut Batch) -> Vec<Lanes> {
@@ -770,8 +722,7 @@ impl Little {
             let shift = self.full[at] - sum / defined.max(1) as f64;
             for b in &mut batches {
                 for l in 0..LANES {
-                    let i = b.at(m, g, k, l);
-                    b.values[i] += shift;
+                    b.shift(m, g, k, l, shift);
                 }
             }
         }

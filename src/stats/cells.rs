@@ -22,8 +22,8 @@
 // Lane and stratum loops index several parallel arrays by the same lane or label.
 #![allow(clippy::needless_range_loop)]
 
-use super::resample::{LANES, Stream, counts};
-use super::{RowGroups, bootstrap::Batch};
+use super::RowGroups;
+use super::resample::{Batch, LANES, Stream, counts};
 use crate::metrics::{Confusion, MetricId, Undefined, Value};
 
 /// Cells with at most this many rows are resampled row by row.

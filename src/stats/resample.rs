@@ -1,12 +1,15 @@
 //! The random numbers of the bootstrap, counter-based: every number is a pure function of
 //! `(seed, batch, lane, row or cell)`, so a row gets the same count in the candidate's and
 //! the baseline's pass whatever their sort orders (pairing), and any thread computes any
-//! replicate (byte-identical results whatever the thread count).
+//! replicate (byte-identical results whatever the thread count). A batch's values are kept
+//! in a [`Batch`], shared by the bootstrap engines.
 //!
 //! Replicates run in batches of [`LANES`]: one batch key, and per row two 64-bit mixes give
 //! the row's Poisson(1) counts in all eight replicates of the batch (16 bits each).
 
 pub use crate::metrics::{LANES, Lanes};
+
+use crate::metrics::Value;
 
 const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -191,6 +194,67 @@ impl Stream {
             if lhs <= rhs {
                 return k;
             }
+        }
+    }
+}
+
+/// One batch's values of one engine: `[model][group][metric][lane]`, NaN = undefined, and
+/// the groups whose strata collapsed in each lane.
+pub struct Batch {
+    groups: usize,
+    width: usize,
+    values: Vec<f64>,
+    collapsed: Vec<bool>,
+}
+
+impl Batch {
+    /// An empty batch (every value undefined).
+    pub fn new(models: usize, groups: usize, width: usize) -> Batch {
+        Batch {
+            groups,
+            width,
+            values: vec![f64::NAN; models * groups * width * LANES],
+            collapsed: vec![false; groups * LANES],
+        }
+    }
+
+    pub(super) fn at(&self, model: usize, group: usize, metric: usize, lane: usize) -> usize {
+        ((model * self.groups + group) * self.width + metric) * LANES + lane
+    }
+
+    /// Sets one value (an undefined one is NaN).
+    pub fn set(&mut self, model: usize, group: usize, metric: usize, lane: usize, v: Value) {
+        let i = self.at(model, group, metric, lane);
+        self.values[i] = v.unwrap_or(f64::NAN);
+    }
+
+    /// Adds `by` to one value (the little bootstrap's recentring).
+    pub(super) fn shift(
+        &mut self,
+        model: usize,
+        group: usize,
+        metric: usize,
+        lane: usize,
+        by: f64,
+    ) {
+        let i = self.at(model, group, metric, lane);
+        self.values[i] += by;
+    }
+
+    /// Marks a group collapsed in a lane: all its values are undefined there.
+    pub fn collapse(&mut self, group: usize, lane: usize) {
+        self.collapsed[group * LANES + lane] = true;
+    }
+
+    pub(super) fn collapsed(&self, group: usize, lane: usize) -> bool {
+        self.collapsed[group * LANES + lane]
+    }
+
+    pub(super) fn get(&self, model: usize, group: usize, metric: usize, lane: usize) -> f64 {
+        if self.collapsed(group, lane) {
+            f64::NAN
+        } else {
+            self.values[self.at(model, group, metric, lane)]
         }
     }
 }
