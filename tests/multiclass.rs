@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::common::check_json as check;
 use crate::common::modelgate;
 
 fn golden() -> PathBuf {
@@ -33,29 +34,6 @@ fn config(dir: &Path, output: &str, extra: &str, gates: &str) -> PathBuf {
     let p = dir.join("modelgate.yaml");
     std::fs::write(&p, text).unwrap();
     p
-}
-
-/// Runs `check`; returns (exit code, JSON document or Null, stderr).
-fn check(dir: &Path, cfg: &Path) -> (i32, Value, String) {
-    let out = dir.join("result.json");
-    let _ = std::fs::remove_file(&out);
-    let o = modelgate()
-        .current_dir(dir)
-        .args(["check", "--config"])
-        .arg(cfg)
-        .arg("--json")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let json = std::fs::read(&out)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null);
-    (
-        o.status.code().unwrap_or(-1),
-        json,
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 fn close(a: &Value, b: &Value, what: &str) {

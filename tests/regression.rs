@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{Rng, modelgate};
+use crate::common::{Rng, check_json as check, modelgate};
 
 /// One regression row of both models: target, two predictions, a region and a user.
 struct Row {
@@ -58,27 +58,6 @@ fn config(dir: &Path, extra: &str, gates: &str) -> PathBuf {
     let p = dir.join("modelgate.yaml");
     std::fs::write(&p, text).unwrap();
     p
-}
-
-/// Runs `check`; returns (exit code, JSON document or Null, stderr).
-fn check(dir: &Path, cfg: &Path) -> (i32, Value, String) {
-    let out = dir.join("result.json");
-    let o = modelgate()
-        .args(["check", "--config"])
-        .arg(cfg)
-        .arg("--json")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let json = std::fs::read(&out)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null);
-    (
-        o.status.code().unwrap_or(-1),
-        json,
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 const GATES: &str = "  - {metric: mae, max_regression: 0.05, evidence: significant}\n  - {metric: rmse, max_regression: 0.05, evidence: significant}\n  - {metric: r2, min: 0.5}\n  - {metric: mae, max_regression: 0.1, by: region}\n";

@@ -90,6 +90,33 @@ pub fn write_config(dir: &Path, extra: &str, gates: &str) -> PathBuf {
     p
 }
 
+/// Runs `modelgate check --config cfg --json` in `dir`; returns the exit code, the JSON
+/// result (`Null` when none was written) and stderr.
+pub fn check_json(
+    dir: &std::path::Path,
+    cfg: &std::path::Path,
+) -> (i32, serde_json::Value, String) {
+    let out = dir.join("result.json");
+    let _ = std::fs::remove_file(&out);
+    let o = modelgate()
+        .current_dir(dir)
+        .args(["check", "--config"])
+        .arg(cfg)
+        .arg("--json")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let json = std::fs::read(&out)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (
+        o.status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
 /// The binary under test.
 pub fn modelgate() -> Command {
     let mut c = Command::cargo_bin("modelgate").unwrap();
