@@ -330,6 +330,14 @@ impl Fix {
 pub enum Cause {
     /// Described by the message only.
     Other,
+    /// polars could not read the file; its message names no line, so the reader adds what
+    /// it can find (the NDJSON line, a stray quote).
+    PolarsRead {
+        /// The format read: `CSV`, `NDJSON` or `Parquet`.
+        format: String,
+        /// The first line of polars' message.
+        detail: String,
+    },
     /// One input (a folder or a glob) holds files with different extensions:
     /// `(extension, number of files, one of them)` each.
     MixedExtensions(Vec<(String, usize, PathBuf)>),
@@ -403,6 +411,9 @@ impl fmt::Display for Cause {
                     "mixes file extensions: {}; one input must hold files of one format and one extension: rename the files or point at them with a glob such as `dir/*.csv`",
                     parts.join(", ")
                 )
+            }
+            Cause::PolarsRead { format, detail } => {
+                write!(f, "cannot read the file as {format}: {detail}")
             }
             Cause::SameFileTwice { first, second } => write!(
                 f,

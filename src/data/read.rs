@@ -271,7 +271,7 @@ fn read_one(
         Ok(frame) => frame,
         Err(mut e) => {
             // Only polars' own errors lack the line; ours already name it.
-            if e.column.is_none() && e.message.starts_with(polars_text::CANNOT_READ_AS) {
+            if e.column.is_none() && matches!(*e.cause, Cause::PolarsRead { .. }) {
                 explain_failure(&mut e, path, format, wanted, report);
             }
             return Err(e);
@@ -376,7 +376,7 @@ fn scan(
     required_all: bool,
     hive: &[(String, Option<String>)],
 ) -> Result<DataFrame, DataError> {
-    let fail = |e: PolarsError| DataError::new(path, None, polars_text::describe(kind(format), &e));
+    let fail = |e: PolarsError| DataError::of(path, None, polars_text::describe(kind(format), &e));
     let pl_path = PlRefPath::try_from_path(path).map_err(fail)?;
     let lf = match format {
         Format::Csv => LazyCsvReader::new(pl_path)

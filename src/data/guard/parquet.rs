@@ -224,7 +224,7 @@ pub(crate) fn check(path: &Path) -> Result<(), DataError> {
             format!("{why}: the file is corrupt; write it again"),
         )
     };
-    let fail = |e: PolarsError| DataError::new(path, None, polars_text::describe("Parquet", &e));
+    let fail = |e: PolarsError| DataError::of(path, None, polars_text::describe("Parquet", &e));
     let open = || {
         std::fs::File::open(path)
             .map_err(|e| DataError::new(path, None, format!("cannot open the file: {e}")))

@@ -4,10 +4,6 @@
 
 use polars::prelude::PolarsError;
 
-/// The prefix of every message made by [`describe`]: a message that starts with it is
-/// polars' own (and lacks the line), one that does not is modelgate's.
-pub(crate) const CANNOT_READ_AS: &str = "cannot read the file as";
-
 /// The first line of a polars error, trimmed: the rest is hints for Python users and,
 /// with `POLARS_BACKTRACE`, a backtrace.
 pub(crate) fn first_line(e: &PolarsError) -> String {
@@ -15,9 +11,13 @@ pub(crate) fn first_line(e: &PolarsError) -> String {
     text.lines().next().unwrap_or("").trim().to_string()
 }
 
-/// Turns a polars error while reading a file of format `kind` into one sentence.
-pub(crate) fn describe(kind: &str, e: &PolarsError) -> String {
-    format!("{CANNOT_READ_AS} {kind}: {}", first_line(e))
+/// A polars error while reading a file of format `kind`, as the typed cause the reader
+/// recognises (it adds the line polars' message lacks).
+pub(crate) fn describe(kind: &str, e: &PolarsError) -> crate::data::Cause {
+    crate::data::Cause::PolarsRead {
+        format: kind.to_string(),
+        detail: first_line(e),
+    }
 }
 
 /// How many copies of the column `name` a CSV header has: polars keeps the first under
@@ -41,7 +41,10 @@ mod tests {
     #[test]
     fn only_the_first_line_of_an_error_is_kept() {
         let e = PolarsError::ComputeError("bad row\n\nHint: try infer_schema_length".into());
-        assert_eq!(describe("CSV", &e), "cannot read the file as CSV: bad row");
+        assert_eq!(
+            describe("CSV", &e).to_string(),
+            "cannot read the file as CSV: bad row"
+        );
     }
 
     #[test]
