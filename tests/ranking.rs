@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::check_json as check;
 use crate::common::modelgate;
+use crate::common::{check_json as check, gates_with_status};
 
 fn golden() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/ranking_e2e")
@@ -325,13 +325,7 @@ fn the_search_example_blocks_on_logged_out_users() {
     let (code, json, err) = check(dir.path(), &root.join("examples/search/modelgate.yaml"));
     assert_eq!(code, 1, "{err}");
     assert_eq!(json["task"], "ranking");
-    let failed: Vec<String> = json["gates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["status"] == "fail")
-        .map(|g| format!("{} {}", g["id"].as_str().unwrap(), g["slice"]))
-        .collect();
+    let failed = gates_with_status(&json, "fail");
     assert_eq!(
         failed,
         ["ndcg(10)-max_regression-by-logged_in {\"logged_in\":\"no\"}"]

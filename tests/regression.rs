@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{Rng, check_json as check, modelgate};
+use crate::common::{Rng, check_json as check, gates_with_status, modelgate};
 
 /// One regression row of both models: target, two predictions, a region and a user.
 struct Row {
@@ -326,13 +326,7 @@ fn the_eta_example_blocks_on_rmse_and_on_porto() {
     let (code, json, err) = check(dir.path(), &root.join("examples/eta/modelgate.yaml"));
     assert_eq!(code, 1, "{err}");
     assert_eq!(json["task"], "regression");
-    let failed: Vec<String> = json["gates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["status"] == "fail")
-        .map(|g| format!("{} {}", g["id"].as_str().unwrap(), g["slice"]))
-        .collect();
+    let failed = gates_with_status(&json, "fail");
     assert_eq!(
         failed,
         [

@@ -220,6 +220,21 @@ fn no_missing(path: &Path, s: &Series, name: &str, role: &str) -> Result<(), Dat
     ))
 }
 
+/// A numeric column without missing values (checked before) as `f64`s, in row order.
+fn as_f64(path: &Path, s: &Series, name: &str) -> Result<Vec<f64>, DataError> {
+    let f = s
+        .cast(&DataType::Float64)
+        .map_err(|e| DataError::new(path, Some(name), format!("cannot read as numbers: {e}")))?;
+    let ca = f
+        .f64()
+        .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        out.extend_from_slice(arr.values().as_slice());
+    }
+    Ok(out)
+}
+
 /// A numeric column as finite f64s; text, missing values, NaN and infinities are errors.
 pub(crate) fn numbers(
     path: &Path,
@@ -257,16 +272,7 @@ pub(crate) fn numbers(
         ));
     }
     no_missing(path, s, name, role)?;
-    let f = s
-        .cast(&DataType::Float64)
-        .map_err(|e| DataError::new(path, Some(name), format!("cannot read as numbers: {e}")))?;
-    let ca = f
-        .f64()
-        .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
-    let mut out = Vec::with_capacity(ca.len());
-    for arr in ca.downcast_iter() {
-        out.extend_from_slice(arr.values().as_slice());
-    }
+    let mut out = as_f64(path, s, name)?;
     let (first, count) = rows_where(out.len(), |i| out[i].is_nan());
     if count > 0 {
         return Err(DataError::new(
@@ -327,13 +333,7 @@ pub(crate) fn class_text(
     let s = series(path, frame, name)?;
     no_missing(path, s, name, role)?;
     if s.dtype().is_float() {
-        let f = s
-            .cast(&DataType::Float64)
-            .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
-        let ca = f
-            .f64()
-            .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
-        let values: Vec<f64> = ca.into_no_null_iter().collect();
+        let values = as_f64(path, s, name)?;
         let (first, count) = rows_where(values.len(), |i| !values[i].is_finite());
         if count > 0 {
             return Err(DataError::new(
@@ -412,13 +412,7 @@ pub(crate) fn labels(
         return Ok(ca.iter().map(|v| v == Some(want)).collect());
     }
     if dtype.is_primitive_numeric() {
-        let f = s
-            .cast(&DataType::Float64)
-            .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
-        let ca = f
-            .f64()
-            .map_err(|e| DataError::new(path, Some(name), e.to_string()))?;
-        let values: Vec<f64> = ca.into_no_null_iter().collect();
+        let values = as_f64(path, s, name)?;
         // NaN is not a class (and NaN != NaN would make every NaN look like a new one).
         let (first, count) = rows_where(values.len(), |i| !values[i].is_finite());
         if count > 0 {

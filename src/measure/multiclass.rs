@@ -277,15 +277,15 @@ pub(super) fn measure(
             })
         });
 
+        let ev = Level {
+            plan: &level.table,
+            cand: &cand,
+            base: base.as_ref(),
+            boot: boot.as_ref().map(|b| (boot_ids.as_slice(), b)),
+            means: None,
+            z,
+        };
         for &gi in &level.gates {
-            let ev = Level {
-                plan: &level.table,
-                cand: &cand,
-                base: base.as_ref(),
-                boot: boot.as_ref().map(|b| (boot_ids.as_slice(), b)),
-                means: None,
-                z,
-            };
             measured[gi] = gate_measured(&spec.gates[gi], &keys, &ev);
         }
         rows.extend(table_rows(&keys, &level.table, &cand, base.as_ref()));

@@ -90,6 +90,20 @@ pub fn write_config(dir: &Path, extra: &str, gates: &str) -> PathBuf {
     p
 }
 
+/// The gates of a JSON result with `status`, each as `"<id> <slice as JSON>"`.
+pub fn gates_with_status(json: &serde_json::Value, status: &str) -> Vec<String> {
+    json["gates"]
+        .as_array()
+        .map(|gates| {
+            gates
+                .iter()
+                .filter(|g| g["status"] == status)
+                .map(|g| format!("{} {}", g["id"].as_str().unwrap_or(""), g["slice"]))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Runs `modelgate check --config cfg --json` in `dir`; returns the exit code, the JSON
 /// result (`Null` when none was written) and stderr.
 pub fn check_json(
