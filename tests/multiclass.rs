@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::check_json as check;
 use crate::common::modelgate;
+use crate::common::{check_json as check, gates_with_status};
 
 fn golden() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/multiclass_e2e")
@@ -420,19 +420,42 @@ fn the_output_is_deterministic() {
 }
 
 #[test]
+fn a_label_column_with_too_many_classes_is_exit_2_not_an_allocation() {
+    // A prediction-only config over an id-like label: 60,000 classes would ask for a
+    // 60,000² confusion matrix (28.8 GB) and abort. Refused by name instead.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,intent,predicted\n");
+    for i in 0..60_000u32 {
+        text.push_str(&format!("{i},c{i},c{}\n", (i * 7) % 60_000));
+    }
+    std::fs::write(dir.path().join("candidate.csv"), &text).unwrap();
+    std::fs::write(dir.path().join("baseline.csv"), &text).unwrap();
+    let cfg = config(
+        dir.path(),
+        "  prediction: predicted\n",
+        "",
+        "  - {metric: accuracy, max_regression: 0.01}\n",
+    );
+    let (code, _, err) = check(dir.path(), &cfg);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("candidate.csv") && err.contains("`intent`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("60000 distinct classes, more than the limit of 1000"),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_intent_example_blocks_on_the_rare_class() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let (code, json, err) = check(dir.path(), &root.join("examples/intent/modelgate.yaml"));
     assert_eq!(code, 1, "{err}");
     assert_eq!(json["task"], "multiclass");
-    let failed: Vec<String> = json["gates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["status"] == "fail")
-        .map(|g| format!("{} {}", g["id"].as_str().unwrap(), g["slice"]))
-        .collect();
+    let failed = gates_with_status(&json, "fail");
     assert_eq!(
         failed,
         ["recall-max_regression-by-class {\"class\":\"fraud\"}"]

@@ -15,6 +15,11 @@ use std::path::{Path, PathBuf};
 use super::columns::{ClassOutput, ClassSide};
 use super::{ClassColumns, ClassPredictions, DataError, Request, TaskColumns, examples};
 
+/// Most classes a multiclass evaluation takes: the confusion matrix has `classes²` cells
+/// (8 MB at the limit) and the bootstrap keeps one per lane; a label column with tens of
+/// thousands of distinct values (an id, free text) would otherwise ask for gigabytes.
+pub const MAX_CLASSES: usize = 1000;
+
 /// Sorts class values as scikit-learn's `np.unique` does: numerically when every value is
 /// an integer, else by text.
 pub fn sort_classes(classes: &mut [String]) {
@@ -134,6 +139,16 @@ pub(super) fn multiclass(
             distinct
         }
     };
+    if classes.len() > MAX_CLASSES {
+        return Err(DataError::new(
+            cand_path,
+            Some(&req.label),
+            format!(
+                "{} distinct classes, more than the limit of {MAX_CLASSES}: the metrics keep a classes × classes confusion matrix per slice and bootstrap lane; is `columns.label` an id or a free-text column? Group rare classes upstream",
+                classes.len()
+            ),
+        ));
+    }
     let index: HashMap<&str, u32> = classes
         .iter()
         .enumerate()
